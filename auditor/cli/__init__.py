@@ -1,0 +1,42 @@
+"""The `auditor` command line. Each command lives in its own module and is thin: it
+parses options, calls the pipeline and prints. User mistakes exit 2 with a message and
+no traceback (AuditorError)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from auditor.errors import AuditorError
+
+app = typer.Typer(
+    name="auditor",
+    help="Auditor: finds nDelius-like case records that need fixing, every working day.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+
+def _register() -> None:
+    # One line per command module; each module exposes `register(app)`.
+    from auditor.cli import generate, validate
+
+    for module in (generate, validate):
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    try:
+        app(args=argv, prog_name="auditor", standalone_mode=True)
+    except AuditorError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""config.toml, typed and checked at start-up.
+
+Every setting has a help string (``Field(description=...)``); a bad or unknown key fails
+with a message naming it. Secrets never live in the file: a setting names the
+environment variable that holds the password.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from auditor.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSettings(Section):
+    extract_dir: Path | None = Field(
+        None, description="Directory holding one <table>.csv or <table>.parquet per table."
+    )
+    url: str | None = Field(
+        None, description="SQLAlchemy URL of a database holding the contract's tables."
+    )
+    password_env: str = Field(
+        "AUDITOR_SOURCE_PASSWORD",
+        description="Environment variable holding the source database's password.",
+    )
+    max_reject_share: float = Field(
+        0.05, ge=0, le=1, description="Share of rejected rows per table that stops the run."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SourceSettings:
+        if self.extract_dir is not None and self.url is not None:
+            raise ValueError("set either extract_dir or url, not both")
+        return self
+
+
+class StoreSettings(Section):
+    url: str = Field(
+        "sqlite:///auditor.db", description="SQLAlchemy URL of the exception store."
+    )
+    password_env: str = Field(
+        "AUDITOR_STORE_PASSWORD",
+        description="Environment variable holding the store database's password.",
+    )
+
+
+class ScheduleSettings(Section):
+    cron: str = Field(
+        "0 6 * * mon-fri", description="When `auditor serve` runs the audit (crontab syntax)."
+    )
+    timezone: str = Field("Europe/London", description="Time zone of the cron expression.")
+
+
+class SmtpSettings(Section):
+    host: str = Field("localhost", description="SMTP server host name.")
+    port: int = Field(25, ge=1, le=65535, description="SMTP server port.")
+    security: Literal["none", "starttls", "tls"] = Field(
+        "starttls", description="Connection security: none, starttls or tls (implicit)."
+    )
+    username: str | None = Field(None, description="SMTP user name, if the server needs one.")
+    password_env: str = Field(
+        "AUDITOR_SMTP_PASSWORD", description="Environment variable holding the SMTP password."
+    )
+    timeout_seconds: float = Field(30, gt=0, description="Socket timeout for SMTP.")
+
+
+class NotifySettings(Section):
+    transport: Literal["outbox", "smtp"] = Field(
+        "outbox", description="How email leaves: write .eml files (outbox) or send by SMTP."
+    )
+    outbox_dir: Path = Field(Path("outbox"), description="Folder for the outbox transport.")
+    from_address: str = Field("auditor@localhost", description="From address of every email.")
+    base_url: str = Field(
+        "http://localhost:8000", description="Base URL of the worklist, for links in emails."
+    )
+    unowned: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Provider code -> addresses that receive that provider's unowned cases.",
+    )
+    send_when_empty: bool = Field(False, description="Email an SPO even with nothing open.")
+    per_offender_manager: bool = Field(
+        False, description="Also email each offender manager their own cases."
+    )
+    show_names: bool = Field(
+        False, description="Show full names in emails (default: CRN and initials only)."
+    )
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+
+class Settings(Section):
+    source: SourceSettings = Field(default_factory=SourceSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    checks: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="[checks.<name>]: enabled, severity and parameters."
+    )
+
+    def check_settings(self, name: str) -> dict[str, Any]:
+        return dict(self.checks.get(name, {}))
+
+
+def secret(variable: str) -> str | None:
+    """A password from the environment (never from config.toml)."""
+    return os.environ.get(variable) or None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and check config.toml; relative paths are taken from the file's folder."""
+    path = path or DEFAULT_CONFIG
+    if not path.exists():
+        raise ConfigError(f"{path}: no such config file; copy config.toml from the repository.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    settings = parse_settings(raw, origin=str(path))
+    return _resolve_paths(settings, path.resolve().parent)
+
+
+def parse_settings(raw: dict[str, Any], origin: str = "config") -> Settings:
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from None
+    _check_checks(settings, origin)
+    return settings
+
+
+def _check_checks(settings: Settings, origin: str) -> None:
+    from checks.registry import validate_check_settings
+
+    for name, values in settings.checks.items():
+        problem = validate_check_settings(name, values)
+        if problem:
+            raise ConfigError(f"{origin}: [checks.{name}] {problem}")
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(p) for p in error["loc"])
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{origin}: unknown setting '{key}'; remove it or check its spelling.")
+        else:
+            lines.append(f"{origin}: setting '{key}': {error['msg']}.")
+    return "\n".join(lines)
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    source = settings.source
+    if source.extract_dir is not None and not source.extract_dir.is_absolute():
+        source = source.model_copy(update={"extract_dir": base / source.extract_dir})
+    notify = settings.notify
+    if not notify.outbox_dir.is_absolute():
+        notify = notify.model_copy(update={"outbox_dir": base / notify.outbox_dir})
+    store = settings.store
+    prefix = "sqlite:///"
+    if store.url.startswith(prefix) and not store.url.startswith(prefix + "/"):
+        relative = store.url[len(prefix) :]
+        if relative and relative != ":memory:":
+            store = store.model_copy(update={"url": prefix + str(base / relative)})
+    return settings.model_copy(update={"source": source, "notify": notify, "store": store})
