@@ -1,0 +1,295 @@
+"""The shared vocabulary of CHECKS.md, computed once per run and reused by every check.
+
+"What exists at D", active events, persons and flags, the latest completed assessment,
+the current period of supervision and its start P, MAPPA eligibility, the current
+offender manager and the owner of an exception live here and nowhere else (STYLE.md
+rule 3). Checks read these frames; they never re-derive them.
+
+The context is built once (``CheckContext.build``) and its frames are materialised in
+one ``collect_all``, so each check starts from small, already-filtered tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from auditor.calendar import wd_expr
+from schemas import TABLE_NAMES, table_spec
+from schemas.codes import ROSH_FLAG_LEVELS
+
+AssessmentPurpose = Literal["rosh_screening_or_full", "full_rosh_analysis"]
+OPEN_END = dt.date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check may read. Frames are LazyFrames over materialised data."""
+
+    as_of: dt.date
+    offenders: pl.LazyFrame  # visible persons
+    events: pl.LazyFrame  # events that exist at D, with is_active
+    active_events: pl.LazyFrame
+    active_persons: pl.LazyFrame  # crn of every person with an active event
+    case_allocations: pl.LazyFrame  # rsr_score / allocation_decision nulled until they exist
+    active_flags: pl.LazyFrame  # active registrations with their register type's columns
+    reviews: pl.LazyFrame  # registration reviews that exist at D
+    assessments: pl.LazyFrame  # assessments that exist at D
+    contacts: pl.LazyFrame  # contacts recorded by D, one row per (contact, category)
+    documents: pl.LazyFrame  # documents recorded by D
+    offender_managers: pl.LazyFrame  # current offender manager per crn (at most one)
+    periods: pl.LazyFrame  # crn, period_start (P) of each active person
+    mappa: pl.LazyFrame  # crn, mappa_criterion of each MAPPA-eligible active person
+    staff: pl.LazyFrame  # visible staff
+    teams: pl.LazyFrame  # visible teams with provider_code
+
+    @classmethod
+    def build(cls, tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> CheckContext:
+        """Derive and materialise the vocabulary from validated, typed tables."""
+        frames = _derive(tables, as_of)
+        collected = pl.collect_all(list(frames.values()))
+        return cls(as_of=as_of, **{k: df.lazy() for k, df in zip(frames, collected, strict=True)})
+
+    @property
+    def d(self) -> pl.Expr:
+        """D as a polars literal."""
+        return pl.lit(self.as_of, dtype=pl.Date)
+
+    def wd(self, start: pl.Expr, n: int) -> pl.Expr:
+        """wd(start, n): the n-th working day after start (CHECKS.md)."""
+        return wd_expr(start, n)
+
+    def overdue(self, start: pl.Expr, n: int) -> pl.Expr:
+        """Due within n working days of start, and D is past it: D > wd(start, n)."""
+        return self.d > wd_expr(start, n)
+
+    def contacts_of(self, *categories: str, happened: bool = True) -> pl.LazyFrame:
+        """Contacts of the given categories; by default only those with contact_date ≤ D
+        (a rule looking for something that has happened)."""
+        frame = self.contacts.filter(pl.col("category").is_in(categories))
+        if happened:
+            frame = frame.filter(pl.col("contact_date") <= self.d)
+        return frame
+
+    def flags_of_group(self, group: str) -> pl.LazyFrame:
+        return self.active_flags.filter(pl.col("flag_group") == group)
+
+    def flags_of_type(self, *codes: str) -> pl.LazyFrame:
+        return self.active_flags.filter(pl.col("register_type_code").is_in(codes))
+
+    def persons_with(self, flags: pl.LazyFrame) -> pl.LazyFrame:
+        """The distinct crn of a frame of flags (or any frame with crn)."""
+        return flags.select("crn").unique()
+
+    def latest_assessment(self, purpose: AssessmentPurpose) -> pl.LazyFrame:
+        """Per crn, the latest completed assessment serving ``purpose``: greatest
+        assessment_date, ties to the greatest assessment_id."""
+        serves = pl.col("full_rosh_analysis_done")
+        if purpose == "rosh_screening_or_full":
+            serves = serves | pl.col("rosh_screening_done")
+        return (
+            self.assessments.filter((pl.col("status") == "COMPLETE") & serves)
+            .sort(["crn", "assessment_date", "assessment_id"])
+            .group_by("crn", maintain_order=True)
+            .last()
+        )
+
+    @property
+    def owners(self) -> pl.LazyFrame:
+        """crn -> staff_code, team_code, spo_staff_code of the current offender manager."""
+        return self.offender_managers.select("crn", "staff_code", "team_code", "spo_staff_code")
+
+
+def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.LazyFrame]:
+    d = pl.lit(as_of, dtype=pl.Date)
+    visible = _visible(tables)
+    events = visible["events"].filter(pl.col("sentence_date") <= d).with_columns(
+        is_active=pl.col("active")
+        & (pl.col("termination_date").is_null() | (pl.col("termination_date") > d))
+    )
+    active_events = events.filter(pl.col("is_active"))
+    active_persons = active_events.select("crn").unique()
+    active_flags = _active_flags(visible, d)
+    return {
+        "offenders": visible["offenders"],
+        "events": events,
+        "active_events": active_events,
+        "active_persons": active_persons,
+        "case_allocations": _case_allocations(visible["case_allocations"], d),
+        "active_flags": active_flags,
+        "reviews": visible["registration_reviews"].filter(pl.col("review_date") <= d),
+        "assessments": visible["assessments"].filter(pl.col("assessment_date") <= d),
+        "contacts": _contacts(visible, d),
+        "documents": visible["documents"].filter(pl.col("created_datetime").dt.date() <= d),
+        "offender_managers": _current_offender_managers(visible, d),
+        "periods": _periods(events, active_persons),
+        "mappa": _mappa(active_flags, active_events),
+        "staff": visible["staff"],
+        "teams": visible["teams"],
+    }
+
+
+def _visible(tables: Mapping[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
+    """Soft-deleted rows, and rows whose parent is hidden, removed (the cascade of
+    CHECKS.md follows the contract's arrows transitively; parents come first)."""
+    visible: dict[str, pl.LazyFrame] = {}
+    for name in TABLE_NAMES:
+        spec = table_spec(name)
+        frame = tables[name]
+        if not spec.reference:
+            frame = frame.filter(~pl.col("soft_deleted"))
+        for column in spec.columns:
+            if column.references is None:
+                continue
+            parent, parent_column = column.references
+            keys = visible[parent].select(pl.col(parent_column).alias(column.name)).unique()
+            kept = frame.join(keys, on=column.name, how="semi")
+            if column.nullable:
+                kept = pl.concat([frame.filter(pl.col(column.name).is_null()), kept])
+            frame = kept
+        visible[name] = frame
+    return visible
+
+
+def _case_allocations(frame: pl.LazyFrame, d: pl.Expr) -> pl.LazyFrame:
+    """A score exists when rsr_assessor_date is null or ≤ D; a decision when
+    decision_date is null or ≤ D (CHECKS.md, What exists at D)."""
+    score_exists = pl.col("rsr_assessor_date").is_null() | (pl.col("rsr_assessor_date") <= d)
+    decision_exists = pl.col("decision_date").is_null() | (pl.col("decision_date") <= d)
+    return frame.with_columns(
+        rsr_score=pl.when(score_exists).then(pl.col("rsr_score")),
+        allocation_decision=pl.when(decision_exists).then(pl.col("allocation_decision")),
+    )
+
+
+def _active_flags(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) -> pl.LazyFrame:
+    still_registered = ~pl.col("deregistered") | (
+        pl.col("deregistration_date").is_not_null() & (pl.col("deregistration_date") > d)
+    )
+    types = visible["register_types"].select(
+        "register_type_code", "flag_group", "review_period_months", "persists_between_orders"
+    )
+    return (
+        visible["registrations"]
+        .filter((pl.col("registration_date") <= d) & still_registered)
+        .join(types, on="register_type_code", how="inner")
+        .with_columns(
+            rosh_level=pl.col("register_type_code").replace_strict(
+                ROSH_FLAG_LEVELS, default=None, return_dtype=pl.String
+            )
+        )
+    )
+
+
+def _contacts(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) -> pl.LazyFrame:
+    """Contacts recorded by D, one row per category of their type; the category OTHER,
+    which no rule reads, is left out."""
+    categories = (
+        visible["contact_types"]
+        .filter(pl.col("category") != "OTHER")
+        .select("contact_type_code", "category")
+        .unique()
+    )
+    return (
+        visible["contacts"]
+        .filter(pl.col("created_datetime").dt.date() <= d)
+        .join(categories, on="contact_type_code", how="inner")
+        .select(
+            "contact_id",
+            "crn",
+            "event_id",
+            "contact_type_code",
+            "category",
+            "contact_date",
+            "outcome_code",
+            "staff_code",
+            "team_code",
+        )
+    )
+
+
+def _current_offender_managers(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) -> pl.LazyFrame:
+    """The current offender manager of each person; a person with two or more current
+    rows has none (the contract makes those rows rejects)."""
+    current = visible["offender_managers"].filter(
+        (pl.col("allocation_date") <= d) & (pl.col("end_date").is_null() | (pl.col("end_date") > d))
+    )
+    single = current.filter(pl.len().over("crn") == 1)
+    staff = visible["staff"].select("staff_code", staff_end_date=pl.col("end_date"))
+    teams = visible["teams"].select("team_code", "spo_staff_code", "provider_code")
+    return (
+        single.select("crn", "staff_code", "team_code", "allocation_date")
+        .join(staff, on="staff_code", how="left")
+        .join(teams, on="team_code", how="left")
+    )
+
+
+def _periods(events: pl.LazyFrame, active_persons: pl.LazyFrame) -> pl.LazyFrame:
+    """P, the start of the current period of supervision of each active person.
+
+    Spans are [sentence_date, end]: end is the termination_date; open while the event is
+    active with no termination date; sentence_date for an inactive event with none.
+    Spans merge when one starts on or before the day after the running end.
+    """
+    end = (
+        pl.when(pl.col("termination_date").is_not_null())
+        .then(pl.col("termination_date"))
+        .when(pl.col("active"))
+        .then(pl.lit(OPEN_END))
+        .otherwise(pl.col("sentence_date"))
+    )
+    spans = (
+        events.join(active_persons, on="crn", how="semi")
+        .select("crn", start=pl.col("sentence_date"), end=end)
+        .sort("crn", "start", "end")
+    )
+    running_end = pl.col("end").cum_max().shift(1).over("crn")
+    new_period = running_end.is_null() | (pl.col("start") > running_end.dt.offset_by("1d"))
+    return (
+        spans.with_columns(period=new_period.cast(pl.Int32).cum_sum().over("crn"))
+        .group_by("crn", "period")
+        .agg(period_start=pl.col("start").min(), period_end=pl.col("end").max())
+        .sort("crn", "period")
+        .group_by("crn", maintain_order=True)
+        .last()
+        .select("crn", "period_start", "period_end")
+    )
+
+
+def _mappa(active_flags: pl.LazyFrame, active_events: pl.LazyFrame) -> pl.LazyFrame:
+    """MAPPA-eligible active persons and the criterion that makes them so (para 2.12):
+    an active ARSO flag (category 1), or an active VIOLENCE/SEXUAL event with disposal
+    SSO, SC or LIC and custodial_months ≥ 12 (category 2; null never qualifies)."""
+    category_1 = active_flags.filter(pl.col("register_type_code") == "ARSO").select(
+        "crn",
+        criterion=pl.format(
+            "registered sex offender (ARSO flag {} from {})",
+            pl.col("registration_id"),
+            pl.col("registration_date").dt.strftime("%Y-%m-%d"),
+        ),
+    )
+    category_2 = active_events.filter(
+        pl.col("offence_category").is_in(["VIOLENCE", "SEXUAL"])
+        & pl.col("disposal_type_code").is_in(["SSO", "SC", "LIC"])
+        & (pl.col("custodial_months") >= 12)
+    ).select(
+        "crn",
+        criterion=pl.format(
+            "event {} ({} {}, {} months custodial)",
+            pl.col("event_number"),
+            pl.col("offence_category"),
+            pl.col("disposal_type_code"),
+            pl.col("custodial_months"),
+        ),
+    )
+    return (
+        pl.concat([category_1, category_2])
+        .join(active_events.select("crn").unique(), on="crn", how="semi")
+        .sort("crn", "criterion")
+        .group_by("crn", maintain_order=True)
+        .agg(mappa_criterion=pl.col("criterion").str.join("; "))
+    )
