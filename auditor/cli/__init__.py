@@ -23,9 +23,9 @@ console = Console(stderr=True)
 
 def _register() -> None:
     # One line per command module; each module exposes `register(app)`.
-    from auditor.cli import generate, validate
+    from auditor.cli import catalogue, check, generate, validate
 
-    for module in (generate, validate):
+    for module in (generate, validate, check, catalogue):
         module.register(app)
 
 

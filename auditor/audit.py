@@ -1,0 +1,79 @@
+"""One audit of one extract at one as-of date: load → validate → check (and measure).
+
+Pure of the store and of email: `auditor check` previews with it, and the pipeline
+(auditor/pipeline.py) reconciles and stores what it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from auditor.config import Settings, SourceSettings, secret
+from auditor.errors import ConfigError
+from auditor.sources import Extract, load_database, load_extract
+from checks.context import CheckContext
+from checks.measures import timeliness_measures
+from checks.runner import CheckRun, run_checks
+from schemas.validation import validate_extract
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Audit:
+    as_of: dt.date
+    source: str  # where the extract came from (a folder, or a URL without password)
+    counts: pl.DataFrame  # table, rows_read, rows_kept, rows_rejected
+    rejects: pl.DataFrame  # table, row_number, key, column, reason
+    check_run: CheckRun
+    measures: pl.DataFrame
+
+
+def audit(settings: Settings, as_of: dt.date, progress: Progress | None = None) -> Audit:
+    """Load, validate and check the configured source as it stood at the end of as_of.
+
+    Structural faults raise ExtractError (or TooManyRejects) before any check runs.
+    """
+    say = progress or (lambda _: None)
+    say("loading the extract")
+    extract, description = open_source(settings.source)
+    say("validating")
+    validated = validate_extract(extract, as_of, settings.source.max_reject_share)
+    say("building the shared context")
+    context = CheckContext.build(validated.tables, as_of)
+    check_run = run_checks(context, settings.checks, progress=lambda n: say(f"check {n}"))
+    say("timeliness measures")
+    measures = timeliness_measures(context)
+    return Audit(as_of, description, validated.counts, validated.rejects, check_run, measures)
+
+
+def open_source(source: SourceSettings) -> tuple[Extract, str]:
+    """The configured extract, and a description of it without secrets."""
+    if source.url:
+        return load_database(_with_password(source)), _redacted(source.url)
+    if source.extract_dir is None:
+        raise ConfigError(
+            "config: [source] needs extract_dir (a folder of CSV/Parquet files) or url "
+            "(a SQLAlchemy database URL); neither is set."
+        )
+    return load_extract(source.extract_dir), str(source.extract_dir)
+
+
+def _with_password(source: SourceSettings) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(source.url or "")
+    password = secret(source.password_env)
+    if password and url.password is None:
+        url = url.set(password=password)
+    return url.render_as_string(hide_password=False)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
