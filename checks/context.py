@@ -42,10 +42,12 @@ class CheckContext:
     contacts: pl.LazyFrame  # contacts recorded by D, one row per (contact, category)
     documents: pl.LazyFrame  # documents recorded by D
     offender_managers: pl.LazyFrame  # current offender manager per crn (at most one)
+    offender_manager_history: pl.LazyFrame  # every visible allocation dated by D
     periods: pl.LazyFrame  # crn, period_start (P) of each active person
     mappa: pl.LazyFrame  # crn, mappa_criterion of each MAPPA-eligible active person
     staff: pl.LazyFrame  # visible staff
     teams: pl.LazyFrame  # visible teams with provider_code
+    providers: pl.LazyFrame  # visible providers
 
     @classmethod
     def build(cls, tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> CheckContext:
@@ -126,10 +128,12 @@ def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.
         "contacts": _contacts(visible, d),
         "documents": visible["documents"].filter(pl.col("created_datetime").dt.date() <= d),
         "offender_managers": _current_offender_managers(visible, d),
+        "offender_manager_history": _offender_manager_history(visible, d),
         "periods": _periods(events, active_persons),
         "mappa": _mappa(active_flags, active_events),
         "staff": visible["staff"],
         "teams": visible["teams"],
+        "providers": visible["providers"],
     }
 
 
@@ -226,6 +230,14 @@ def _current_offender_managers(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) 
         .join(staff, on="staff_code", how="left")
         .join(teams, on="team_code", how="left")
     )
+
+
+def _offender_manager_history(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) -> pl.LazyFrame:
+    """Every allocation made by D, less the current rows of a person with two or more
+    (those are rejects under the contract)."""
+    rows = visible["offender_managers"].filter(pl.col("allocation_date") <= d)
+    current = pl.col("end_date").is_null() | (pl.col("end_date") > d)
+    return rows.filter(~(current & (current.sum().over("crn") > 1)))
 
 
 def _periods(events: pl.LazyFrame, active_persons: pl.LazyFrame) -> pl.LazyFrame:

@@ -1,34 +1,4 @@
-"""rosh_flag_unsupported: a RoSH flag that no assessment backs up.
-
-For each active RoSH flag of an active person, with flag level F (from its type code), the
-supporting assessment is the latest completed assessment with a RoSH screening or a full
-RoSH analysis when F = L, and the latest completed one with a full RoSH analysis when F is
-M, H or V. The flag is raised when there is no supporting assessment, when it is older
-than ``max_age_months`` (assessment_date < D − 12 months, calendar months clamped to the
-month's end), when its RoSH level is recorded and differs from F, and — on every one of
-them — when the person has more than one active RoSH flag. One exception per flag; its
-reasons are joined with "; ".
-
-Recommendation 27: "All National Probation Service and Community Rehabilitation Company
-staff should ensure that the risk of serious harm flags on nDelius are only used when
-backed up by either a Risk of Serious Harm screening (if it raises no issues, this can
-justify a low risk assessment) or a full Offender Assessment System risk assessment for
-medium, high, and very high risk of serious harm cases."
-
-Para 2.18: "In many areas we saw statements in short format reports such as “risk of
-serious harm to others is assessed as medium” without the statement being underpinned by
-any written assessment of that risk level. Often this led to a ‘risk’ flag being entered
-on nDelius, which was highly misleading."
-
-Para 2.33: "Many of the flags on individual cases are not current, referring to a previous
-period of supervision and should have been removed."
-
-Ambiguity: a register type of group ROSH whose code is none of RLRH, RMRH, RHRH, RVHR has
-no level F. It is still a RoSH flag (it counts towards "more than one"); not being L, it
-needs a full RoSH analysis; a recorded assessment level cannot be said to differ from an
-unknown F, so that reason is not raised; its severity is medium (not H or V).
-Ambiguity: the rule names no due date, so due_date is null.
-"""
+"""rosh_flag_unsupported: a RoSH flag that no assessment backs up."""
 
 from __future__ import annotations
 
@@ -45,7 +15,37 @@ SUPPORT_COLUMNS = ("assessment_id", "assessment_date", "assessed_level")
 
 @dataclass(frozen=True)
 class RoshFlagUnsupported(Check):
-    """Raise each active RoSH flag of an active person that no assessment supports."""
+    """Raise each active RoSH flag of an active person that no assessment supports.
+
+    For each active RoSH flag of an active person, with flag level F (from its type code), the
+    supporting assessment is the latest completed assessment with a RoSH screening or a full
+    RoSH analysis when F = L, and the latest completed one with a full RoSH analysis when F is
+    M, H or V. The flag is raised when there is no supporting assessment, when it is older
+    than ``max_age_months`` (assessment_date < D − 12 months, calendar months clamped to the
+    month's end), when its RoSH level is recorded and differs from F, and — on every one of
+    them — when the person has more than one active RoSH flag. One exception per flag; its
+    reasons are joined with "; ".
+
+    Recommendation 27: "All National Probation Service and Community Rehabilitation Company
+    staff should ensure that the risk of serious harm flags on nDelius are only used when
+    backed up by either a Risk of Serious Harm screening (if it raises no issues, this can
+    justify a low risk assessment) or a full Offender Assessment System risk assessment for
+    medium, high, and very high risk of serious harm cases."
+
+    Para 2.18: "In many areas we saw statements in short format reports such as “risk of
+    serious harm to others is assessed as medium” without the statement being underpinned by
+    any written assessment of that risk level. Often this led to a ‘risk’ flag being entered
+    on nDelius, which was highly misleading."
+
+    Para 2.33: "Many of the flags on individual cases are not current, referring to a previous
+    period of supervision and should have been removed."
+
+    Ambiguity: a register type of group ROSH whose code is none of RLRH, RMRH, RHRH, RVHR has
+    no level F. It is still a RoSH flag (it counts towards "more than one"); not being L, it
+    needs a full RoSH analysis; a recorded assessment level cannot be said to differ from an
+    unknown F, so that reason is not raised; its severity is medium (not H or V).
+    Ambiguity: the rule names no due date, so due_date is null.
+    """
 
     max_age_months: int = 12
 

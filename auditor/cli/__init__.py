@@ -21,8 +21,14 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
+_registered: list[bool] = []
+
+
 def _register() -> None:
-    # One line per command module; each module exposes `register(app)`.
+    """Add every command to the app, once. Each command module exposes register(app)."""
+    if _registered:
+        return
+    _registered.append(True)
     from auditor.cli import catalogue, check, generate, validate
 
     for module in (generate, validate, check, catalogue):

@@ -1,0 +1,129 @@
+"""home_visit_missing: a home visit is indicated for a new order and none has taken place.
+
+For an active CO, SSO or LIC event past ``wd(sentence_date, within_working_days)``, a home
+visit is indicated by a domestic abuse or SEXUAL event, an active SAFEGUARDING flag, or
+an active RHRH or RVHR flag. Raise when indicated and the person has no HOME_VISIT
+contact dated from the sentence date to D whose outcome is not a failed or cancelled one
+(AFTA, UAAB, APPW, RSSR); a visit with no outcome recorded counts.
+
+Report, para 3.23: "In the majority of CRC cases a home visit was not required, however,
+when we thought a home visit should have taken place, usually due to domestic abuse
+and/or concerns about children, this had happened in only 5 out of 35 cases."
+Para 4.8: "We also agreed that in cases where the offender was categorised as a high risk
+of serious harm or had a history of sexual offending, or to support the protection of
+children, a home visit should be done. However we found that in the majority of cases in
+our sample, home visits had not been undertaken."
+Recommendation 40: "Purposeful home visits should be completed by all CRC offender
+managers in cases where there are concerns about domestic abuse and/or safeguarding
+children."
+Recommendation 55: "NPS managers should ensure that purposeful home visits are taking
+place, where appropriate, when the offender is classified high risk of serious harm,
+where there is a history of sexual offences or domestic abuse, or where there are child
+protection concerns."
+
+Ambiguity: the visit is the person's, whatever its event_id; only visits that happened
+(contact_date ≤ D) and were recorded by D count. The due date is
+``wd(sentence_date, within_working_days)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import polars as pl
+
+from checks.base import Check, Grain, findings, fmt_date
+
+if TYPE_CHECKING:
+    from checks.context import CheckContext
+
+START_OF_ORDER_DISPOSALS = ("CO", "SSO", "LIC")
+HIGH_ROSH_FLAGS = ("RHRH", "RVHR")
+NOT_A_VISIT = ("AFTA", "UAAB", "APPW", "RSSR")
+
+
+@dataclass(frozen=True)
+class HomeVisitMissing(Check):
+    within_working_days: int = 20
+
+    name: ClassVar[str] = "home_visit_missing"
+    title: ClassVar[str] = "Home visit not done"
+    grain: ClassVar[Grain] = "event"
+    severity_rule: ClassVar[str] = "medium"
+    paragraphs: ClassVar[tuple[str, ...]] = (
+        "recommendation 40",
+        "recommendation 55",
+        "para 3.23",
+        "para 4.8",
+    )
+
+    def scope(self, ctx: CheckContext) -> pl.LazyFrame:
+        """Active CO, SSO and LIC events past wd(sentence_date, within_working_days)."""
+        return self._due_events(ctx).select("crn", subject=pl.col("event_id").cast(pl.String))
+
+    def run(self, ctx: CheckContext) -> pl.LazyFrame:
+        indicated = _with_indications(ctx, self._due_events(ctx)).filter(
+            pl.col("indications") != ""
+        )
+        missing = indicated.join(_visited(ctx, indicated), on="event_id", how="anti")
+        return findings(
+            missing.with_columns(
+                due_date=ctx.wd(pl.col("sentence_date"), self.within_working_days)
+            ),
+            subject=pl.col("event_id").cast(pl.String),
+            severity=pl.lit("medium"),
+            reason=_reason(),
+        )
+
+    def _due_events(self, ctx: CheckContext) -> pl.LazyFrame:
+        return ctx.active_events.filter(
+            pl.col("disposal_type_code").is_in(START_OF_ORDER_DISPOSALS)
+            & ctx.overdue(pl.col("sentence_date"), self.within_working_days)
+        )
+
+
+def _with_indications(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``indications``: what calls for a home visit, "" when nothing does."""
+    flags = (
+        pl.concat([ctx.flags_of_group("SAFEGUARDING"), ctx.flags_of_type(*HIGH_ROSH_FLAGS)])
+        .select("crn", "register_type_code")
+        .unique()
+        .sort("crn", "register_type_code")
+        .group_by("crn", maintain_order=True)
+        .agg(flag_codes=pl.col("register_type_code").str.join(", "))
+    )
+    return events.join(flags, on="crn", how="left").with_columns(
+        indications=pl.concat_str(
+            pl.when(pl.col("domestic_abuse")).then(pl.lit("domestic abuse")),
+            pl.when(pl.col("offence_category") == "SEXUAL").then(pl.lit("sexual offence")),
+            pl.format("{} flag", pl.col("flag_codes")),
+            separator=", ",
+            ignore_nulls=True,
+        )
+    )
+
+
+def _visited(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
+    """event_id of events whose person has had a home visit since sentence."""
+    visits = ctx.contacts_of("HOME_VISIT").filter(
+        pl.col("outcome_code").is_null() | ~pl.col("outcome_code").is_in(NOT_A_VISIT)
+    )
+    return (
+        events.select("event_id", "crn", "sentence_date")
+        .join(visits.select("crn", "contact_date"), on="crn")
+        .filter(pl.col("contact_date") >= pl.col("sentence_date"))
+        .select("event_id")
+        .unique()
+    )
+
+
+def _reason() -> pl.Expr:
+    return pl.format(
+        "no home visit since event {} ({} sentenced {}) although indicated by {}; due by {}",
+        pl.col("event_number"),
+        pl.col("disposal_type_code"),
+        fmt_date(pl.col("sentence_date")),
+        pl.col("indications"),
+        fmt_date(pl.col("due_date")),
+    )
