@@ -14,7 +14,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 import sqlalchemy as sa
@@ -191,7 +191,7 @@ def _typed(
             key = ", ".join(f"{k}={raw[k][fault.row_index]}" for k in spec.key)
             target = spec.polars_schema[fault.column]
             lines.append(
-                f"{place}, column {fault.column}, {place.row(fault.row_index)} [{key}]: "
+                f"{place}, column {fault.column}, {place.row(fault.row_index)}, {key}: "
                 f"{fault.describe(target)}"
             )
         raise ExtractError("\n".join(lines) + f"\n{STOPPED}")
@@ -338,14 +338,14 @@ def _sql_table(name: str, frame: pl.DataFrame, metadata: sa.MetaData) -> sa.Tabl
     return sa.Table(name, metadata, *(sa.Column(c, _sql_type(t)) for c, t in frame.schema.items()))
 
 
-def _sql_type(dtype: pl.DataType) -> sa.types.TypeEngine[object]:
+def _sql_type(dtype: pl.DataType) -> sa.types.TypeEngine[Any]:
     if dtype.is_integer():
         return sa.BigInteger()
     if isinstance(dtype, pl.Decimal):
         return sa.Numeric(dtype.precision or 38, dtype.scale)
     if dtype.is_float():
         return sa.Float()
-    types: dict[type[pl.DataType], sa.types.TypeEngine[object]] = {
+    types: dict[Any, sa.types.TypeEngine[Any]] = {
         pl.Date: sa.Date(),
         pl.Datetime: sa.DateTime(),
         pl.Boolean: sa.Boolean(),

@@ -1,30 +1,4 @@
-"""allocation_mismatch: an active event allocated to a CRC although, at D, something
-about the case says it belongs to the NPS.
-
-An event's decision is that of its case allocation whose decision exists at D (non-null
-``allocation_decision``, decision_date null or ≤ D) with the greatest decision_date (a
-null date ranks below every date), ties to the greatest case_allocation_id. Raise for an
-active event whose decision is ``CRC`` while any of these holds, listing every one that
-does: that allocation's ``rsr_score > rsr_threshold``; the person has an active ``RHRH``
-or ``RVHR`` flag; the person has an active ``MAPP`` flag or is MAPPA eligible;
-``deportation_eligible`` is true.
-
-The report, para 2.7: "If the RSR score is greater than 6.89% the case should be
-automatically allocated to the NPS." Para 2.9: "The final stage of the CAS identifies
-which agency the case should be allocated to from the RSR score, risk of serious harm
-level, MAPPA status, public interest, and whether sentence has been deferred. Another
-factor that would indicate a need to allocate the case to the NPS is deportation status".
-Para 2.12: "Some cases had been wrongly allocated to a CRC because the MAPPA eligibility
-had not been recognised." Para 2.45 (risk escalation): cases are escalated to the NPS
-"because risk of serious harm was thought to have increased". Glossary, NPS: it manages
-"Those presenting a high or very high risk of serious harm. Those managed under MAPPA
-arrangements. Those with an RSR score over 6.89%. Those eligible for deportation."
-
-Ambiguity: the rule checks the conditions as they stand at D, not at the decision date
-(a risk that rose after allocation raises too: the case should be escalated). The RSR
-condition reads only the score of the deciding allocation, and only when that score
-exists at D (rsr_assessor_date null or ≤ D).
-"""
+"""allocation_mismatch: an event allocated to a CRC that meets an NPS criterion."""
 
 from __future__ import annotations
 
@@ -43,7 +17,32 @@ NPS_ROSH_FLAGS = ("RHRH", "RVHR")
 
 @dataclass(frozen=True)
 class AllocationMismatch(Check):
-    """An active event allocated to a CRC whose case meets an NPS criterion at D."""
+    """An active event allocated to a CRC whose case meets an NPS criterion at D.
+
+    An event's decision is that of its case allocation whose decision exists at D (non-null
+    ``allocation_decision``, decision_date null or ≤ D) with the greatest decision_date (a
+    null date ranks below every date), ties to the greatest case_allocation_id. Raise for an
+    active event whose decision is ``CRC`` while any of these holds, listing every one that
+    does: that allocation's ``rsr_score > rsr_threshold``; the person has an active ``RHRH``
+    or ``RVHR`` flag; the person has an active ``MAPP`` flag or is MAPPA eligible;
+    ``deportation_eligible`` is true.
+
+    The report, para 2.7: "If the RSR score is greater than 6.89% the case should be
+    automatically allocated to the NPS." Para 2.9: "The final stage of the CAS identifies
+    which agency the case should be allocated to from the RSR score, risk of serious harm
+    level, MAPPA status, public interest, and whether sentence has been deferred. Another
+    factor that would indicate a need to allocate the case to the NPS is deportation status".
+    Para 2.12: "Some cases had been wrongly allocated to a CRC because the MAPPA eligibility
+    had not been recognised." Para 2.45 (risk escalation): cases are escalated to the NPS
+    "because risk of serious harm was thought to have increased". Glossary, NPS: it manages
+    "Those presenting a high or very high risk of serious harm. Those managed under MAPPA
+    arrangements. Those with an RSR score over 6.89%. Those eligible for deportation."
+
+    Ambiguity: the rule checks the conditions as they stand at D, not at the decision date
+    (a risk that rose after allocation raises too: the case should be escalated). The RSR
+    condition reads only the score of the deciding allocation, and only when that score
+    exists at D (rsr_assessor_date null or ≤ D).
+    """
 
     rsr_threshold: float = 6.89
 

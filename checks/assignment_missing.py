@@ -1,21 +1,4 @@
-"""assignment_missing: an active event whose case is not held by a named offender manager
-five working days after sentence.
-
-Raise for an active event when ``D > wd(sentence_date, within_working_days)`` and the
-person has no current offender manager, or the current one's staff code ends in ``U``
-(the team's "unallocated" placeholder), or the current one has left (their staff
-``end_date`` ≤ D). In the last case the exception still belongs to that officer's team,
-whose SPO must reassign the case: the owner is the current offender manager, whose row
-is still current, so the exception joins that team's SPO list with nothing more to do.
-
-The report, recommendation 46: "Community Rehabilitation Company managers should ensure
-that assignment decisions take place within five working days and are clearly recorded
-on nDelius." Para 3.3: "The majority (81%) of decisions to assign a case to a named
-offender manager were made within five working days of sentence. However, in one-fifth
-of cases, either the decision had not been made within five working days or had not
-been adequately recorded." Para 4.1: "Assignment to an offender manager was achieved
-within five working days in three-quarters of cases."
-"""
+"""assignment_missing: an active event not held by a named, serving offender manager."""
 
 from __future__ import annotations
 
@@ -32,7 +15,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AssignmentMissing(Check):
-    """An active event whose case has no named, serving offender manager after 5 days."""
+    """An active event whose case has no named, serving offender manager after 5 days.
+
+    Raise for an active event when ``D > wd(sentence_date, within_working_days)`` and the
+    person has no current offender manager, or the current one's staff code ends in ``U``
+    (the team's "unallocated" placeholder), or the current one has left (their staff
+    ``end_date`` ≤ D). In the last case the exception still belongs to that officer's team,
+    whose SPO must reassign the case: the owner is the current offender manager, whose row
+    is still current, so the exception joins that team's SPO list with nothing more to do.
+
+    The report, recommendation 46: "Community Rehabilitation Company managers should ensure
+    that assignment decisions take place within five working days and are clearly recorded
+    on nDelius." Para 3.3: "The majority (81%) of decisions to assign a case to a named
+    offender manager were made within five working days of sentence. However, in one-fifth
+    of cases, either the decision had not been made within five working days or had not
+    been adequately recorded." Para 4.1: "Assignment to an offender manager was achieved
+    within five working days in three-quarters of cases."
+    """
 
     within_working_days: int = 5
 

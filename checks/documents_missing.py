@@ -1,33 +1,4 @@
-"""documents_missing: an active event whose case papers are not uploaded to nDelius five
-working days after sentence.
-
-For an active event with ``sentence_date ≥ required_from`` and
-``D > wd(sentence_date, within_working_days)``, each enabled rule names a document type
-the event requires:
-
-- ``case_allocation``: ``CASE_ALLOCATION`` (the CAS form), always;
-- ``court_report``: ``COURT_REPORT`` when court_report_type is ``CJF`` or ``CJS``;
-- ``oral_report_notes``: ``ORAL_REPORT_NOTES`` when court_report_type is ``CJO``;
-- ``rsr_calculation``: ``RSR_CALCULATION`` when a case allocation of the event has a
-  non-null rsr_score (one that exists at D).
-
-A requirement is met by a document of that type recorded by D whose event_id is the
-event, or whose event_id is null, of the same person, created on or after sentence_date.
-Raise once per event, the reason listing every missing type in the order of ``rules``.
-
-The report, recommendation 29: "administrative staff in court teams upload all documents
-onto nDelius and do not leave them on paper in files." Recommendation 35: "on allocation
-to CRCs, all information is provided about cases as listed in the relevant probation
-instruction." Para 2.27: "Some staff told us that they did not know where to find
-uploaded documents, including the CAS document." Para 2.28: "If a report had been
-presented to the court there was a copy of the written report or notes of the oral
-report in three-quarters of cases. In only half of the cases was the RSR score on
-nDelius."
-
-Ambiguity: "The list of rules is configurable" is read as the parameter ``rules``, the
-names of the enabled rules above (all four by default); a name not in that list is a
-configuration error. An addendum report (``PSA``) requires nothing.
-"""
+"""documents_missing: an active event whose required documents are not uploaded."""
 
 from __future__ import annotations
 
@@ -53,7 +24,35 @@ RULES: dict[str, tuple[str, pl.Expr]] = {
 
 @dataclass(frozen=True)
 class DocumentsMissing(Check):
-    """An active event missing one or more of its required documents."""
+    """An active event missing one or more of its required documents.
+
+    For an active event with ``sentence_date ≥ required_from`` and
+    ``D > wd(sentence_date, within_working_days)``, each enabled rule names a document type
+    the event requires:
+
+    - ``case_allocation``: ``CASE_ALLOCATION`` (the CAS form), always;
+    - ``court_report``: ``COURT_REPORT`` when court_report_type is ``CJF`` or ``CJS``;
+    - ``oral_report_notes``: ``ORAL_REPORT_NOTES`` when court_report_type is ``CJO``;
+    - ``rsr_calculation``: ``RSR_CALCULATION`` when a case allocation of the event has a
+      non-null rsr_score (one that exists at D).
+
+    A requirement is met by a document of that type recorded by D whose event_id is the
+    event, or whose event_id is null, of the same person, created on or after sentence_date.
+    Raise once per event, the reason listing every missing type in the order of ``rules``.
+
+    The report, recommendation 29: "administrative staff in court teams upload all documents
+    onto nDelius and do not leave them on paper in files." Recommendation 35: "on allocation
+    to CRCs, all information is provided about cases as listed in the relevant probation
+    instruction." Para 2.27: "Some staff told us that they did not know where to find
+    uploaded documents, including the CAS document." Para 2.28: "If a report had been
+    presented to the court there was a copy of the written report or notes of the oral
+    report in three-quarters of cases. In only half of the cases was the RSR score on
+    nDelius."
+
+    Ambiguity: "The list of rules is configurable" is read as the parameter ``rules``, the
+    names of the enabled rules above (all four by default); a name not in that list is a
+    configuration error. An addendum report (``PSA``) requires nothing.
+    """
 
     within_working_days: int = 5
     required_from: date = date(2014, 6, 1)

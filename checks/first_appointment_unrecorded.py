@@ -1,22 +1,4 @@
-"""first_appointment_unrecorded: a community order, suspended sentence order or licence
-whose first appointment is not recorded on nDelius by the working day after sentence.
-
-Raise for an active event with disposal ``CO``, ``SSO`` or ``LIC`` when
-``D > wd(sentence_date, within_working_days)`` and the person has no contact of category
-``FIRST_APPOINTMENT`` with ``contact_date ≥ sentence_date`` whose event_id is this event
-or null. What the rule asks is that the appointment is recorded: a contact recorded by D
-counts even when the appointment is booked for a date after D, and whatever its outcome.
-
-The report, recommendation 1: "written first appointments are arranged before court,
-handed to the offender after sentence and clearly recorded on nDelius". Recommendation
-18: "all offenders made subject to orders in a court on a specific day are given
-appointments to report to the allocated agency and appointments are confirmed with that
-agency, and recorded on nDelius." Para 2.22: "While in most courts written appointments
-were given to offenders before leaving court, we were disappointed that these were not
-always well recorded on nDelius." Para 2.26: "all offenders who are made subject to an
-order do not leave court without receiving a first appointment which has been confirmed
-with the allocated agency." Para 2.29: "the first appointment was not always recorded".
-"""
+"""first_appointment_unrecorded: an order or licence with no first appointment recorded."""
 
 from __future__ import annotations
 
@@ -35,7 +17,24 @@ DISPOSALS = ("CO", "SSO", "LIC")  # orders and licences supervised in the commun
 
 @dataclass(frozen=True)
 class FirstAppointmentUnrecorded(Check):
-    """An active CO, SSO or LIC event with no first appointment recorded for it."""
+    """An active CO, SSO or LIC event with no first appointment recorded for it.
+
+    Raise for an active event with disposal ``CO``, ``SSO`` or ``LIC`` when
+    ``D > wd(sentence_date, within_working_days)`` and the person has no contact of category
+    ``FIRST_APPOINTMENT`` with ``contact_date ≥ sentence_date`` whose event_id is this event
+    or null. What the rule asks is that the appointment is recorded: a contact recorded by D
+    counts even when the appointment is booked for a date after D, and whatever its outcome.
+
+    The report, recommendation 1: "written first appointments are arranged before court,
+    handed to the offender after sentence and clearly recorded on nDelius". Recommendation
+    18: "all offenders made subject to orders in a court on a specific day are given
+    appointments to report to the allocated agency and appointments are confirmed with that
+    agency, and recorded on nDelius." Para 2.22: "While in most courts written appointments
+    were given to offenders before leaving court, we were disappointed that these were not
+    always well recorded on nDelius." Para 2.26: "all offenders who are made subject to an
+    order do not leave court without receiving a first appointment which has been confirmed
+    with the allocated agency." Para 2.29: "the first appointment was not always recorded".
+    """
 
     within_working_days: int = 1
 

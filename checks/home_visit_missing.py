@@ -1,30 +1,4 @@
-"""home_visit_missing: a home visit is indicated for a new order and none has taken place.
-
-For an active CO, SSO or LIC event past ``wd(sentence_date, within_working_days)``, a home
-visit is indicated by a domestic abuse or SEXUAL event, an active SAFEGUARDING flag, or
-an active RHRH or RVHR flag. Raise when indicated and the person has no HOME_VISIT
-contact dated from the sentence date to D whose outcome is not a failed or cancelled one
-(AFTA, UAAB, APPW, RSSR); a visit with no outcome recorded counts.
-
-Report, para 3.23: "In the majority of CRC cases a home visit was not required, however,
-when we thought a home visit should have taken place, usually due to domestic abuse
-and/or concerns about children, this had happened in only 5 out of 35 cases."
-Para 4.8: "We also agreed that in cases where the offender was categorised as a high risk
-of serious harm or had a history of sexual offending, or to support the protection of
-children, a home visit should be done. However we found that in the majority of cases in
-our sample, home visits had not been undertaken."
-Recommendation 40: "Purposeful home visits should be completed by all CRC offender
-managers in cases where there are concerns about domestic abuse and/or safeguarding
-children."
-Recommendation 55: "NPS managers should ensure that purposeful home visits are taking
-place, where appropriate, when the offender is classified high risk of serious harm,
-where there is a history of sexual offences or domestic abuse, or where there are child
-protection concerns."
-
-Ambiguity: the visit is the person's, whatever its event_id; only visits that happened
-(contact_date ≤ D) and were recorded by D count. The due date is
-``wd(sentence_date, within_working_days)``.
-"""
+"""home_visit_missing: a home visit is indicated for a new order and none has taken place."""
 
 from __future__ import annotations
 
@@ -45,6 +19,32 @@ NOT_A_VISIT = ("AFTA", "UAAB", "APPW", "RSSR")
 
 @dataclass(frozen=True)
 class HomeVisitMissing(Check):
+    """For an active CO, SSO or LIC event past ``wd(sentence_date, within_working_days)``, a home
+    visit is indicated by a domestic abuse or SEXUAL event, an active SAFEGUARDING flag, or
+    an active RHRH or RVHR flag. Raise when indicated and the person has no HOME_VISIT
+    contact dated from the sentence date to D whose outcome is not a failed or cancelled one
+    (AFTA, UAAB, APPW, RSSR); a visit with no outcome recorded counts.
+
+    Report, para 3.23: "In the majority of CRC cases a home visit was not required, however,
+    when we thought a home visit should have taken place, usually due to domestic abuse
+    and/or concerns about children, this had happened in only 5 out of 35 cases."
+    Para 4.8: "We also agreed that in cases where the offender was categorised as a high risk
+    of serious harm or had a history of sexual offending, or to support the protection of
+    children, a home visit should be done. However we found that in the majority of cases in
+    our sample, home visits had not been undertaken."
+    Recommendation 40: "Purposeful home visits should be completed by all CRC offender
+    managers in cases where there are concerns about domestic abuse and/or safeguarding
+    children."
+    Recommendation 55: "NPS managers should ensure that purposeful home visits are taking
+    place, where appropriate, when the offender is classified high risk of serious harm,
+    where there is a history of sexual offences or domestic abuse, or where there are child
+    protection concerns."
+
+    Ambiguity: the visit is the person's, whatever its event_id; only visits that happened
+    (contact_date ≤ D) and were recorded by D count. The due date is
+    ``wd(sentence_date, within_working_days)``.
+    """
+
     within_working_days: int = 20
 
     name: ClassVar[str] = "home_visit_missing"

@@ -1,29 +1,5 @@
 """management_oversight_overdue: a Very High or High RoSH or child protection case has not
-had its periodic management oversight.
-
-For an active person with an active RVHR flag (every ``very_high_months``) or an active
-RHRH or RCPR flag (every ``high_or_child_protection_months``), the shortest interval that
-applies wins. B is the later of the latest MANAGEMENT_OVERSIGHT contact's date and the
-earliest registration_date among the active flags carrying the winning interval. Raise
-when ``D > B + interval`` (calendar months, clamped to the month's end).
-
-Report, para 4.12: "Management oversight of cases is very important. [...] In only 1 out
-of 12 cases (high or very high risk of serious harm or where there were concerns about
-protecting children) was there evidence of effective management oversight, which was
-worrying given the nature of most of the cases supervised by the NPS."
-Para 4.14: "in Carlisle, a system of management oversight [...] called Management
-Oversight Plans (MOPS) was in place. [...] Very high risk of serious harm cases were
-reviewed by the SPO once a month in supervision with the offender manager. High risk of
-serious harm and/or child protection cases were reviewed by the SPO every four months.
-[...] then created an entry on nDelius about the review."
-Recommendation 61: "NPS deputy directors should ensure that managers provide effective
-management oversight of cases."
-
-Ambiguity: the oversight contact is the person's, whatever its event_id; only contacts
-that happened (contact_date ≤ D) and were recorded by D count, and one dated before the
-earliest flag carrying the winning interval leaves B at that flag's registration_date.
-The due date is B + interval.
-"""
+had its periodic management oversight."""
 
 from __future__ import annotations
 
@@ -40,6 +16,30 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ManagementOversightOverdue(Check):
+    """For an active person with an active RVHR flag (every ``very_high_months``) or an active
+    RHRH or RCPR flag (every ``high_or_child_protection_months``), the shortest interval that
+    applies wins. B is the later of the latest MANAGEMENT_OVERSIGHT contact's date and the
+    earliest registration_date among the active flags carrying the winning interval. Raise
+    when ``D > B + interval`` (calendar months, clamped to the month's end).
+
+    Report, para 4.12: "Management oversight of cases is very important. [...] In only 1 out
+    of 12 cases (high or very high risk of serious harm or where there were concerns about
+    protecting children) was there evidence of effective management oversight, which was
+    worrying given the nature of most of the cases supervised by the NPS."
+    Para 4.14: "in Carlisle, a system of management oversight [...] called Management
+    Oversight Plans (MOPS) was in place. [...] Very high risk of serious harm cases were
+    reviewed by the SPO once a month in supervision with the offender manager. High risk of
+    serious harm and/or child protection cases were reviewed by the SPO every four months.
+    [...] then created an entry on nDelius about the review."
+    Recommendation 61: "NPS deputy directors should ensure that managers provide effective
+    management oversight of cases."
+
+    Ambiguity: the oversight contact is the person's, whatever its event_id; only contacts
+    that happened (contact_date ≤ D) and were recorded by D count, and one dated before the
+    earliest flag carrying the winning interval leaves B at that flag's registration_date.
+    The due date is B + interval.
+    """
+
     very_high_months: int = 1  # active RVHR flag
     high_or_child_protection_months: int = 4  # active RHRH or RCPR flag
 

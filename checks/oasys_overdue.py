@@ -1,30 +1,5 @@
 """oasys_overdue: no start-of-order OASys completed within ``within_working_days`` of
-sentence.
-
-Raise for an active CO, SSO or LIC event past ``wd(sentence_date, within_working_days)``
-when the person has no completed LAYER1 or LAYER3 assessment dated on or after the
-sentence date. High when the person has an active RHRH or RVHR flag, else medium.
-
-Report, para 3.12: "it was concerning to find that in just over one-quarter of cases an
-OASys had not been completed within four to six weeks after sentence."
-Para 3.13: "In some cases the OASys had been started but was incomplete. [...] The lack of
-a start of order assessment also brought into question the effectiveness of management
-oversight."
-Para 3.15: "Although there is not a National Standard for the timeliness of a start of
-order OASys for the types of case which are allocated to CRC, we expect that it should be
-completed within 20 working days of sentence."
-Para 4.3: "In five cases, the majority from one division, the start of order OASys had
-not been completed four weeks after the offender had been sentenced. [...] one of the five
-cases was classified as a high risk of serious harm."
-Recommendation 52: "CRC managers should monitor the completion of the start of order
-assessment and take action if it is late."
-
-Ambiguity: the assessment is the person's, whatever its event_id. "An incomplete one" is
-an INCOMPLETE LAYER1 or LAYER3 assessment that exists at D, dated on or after the
-sentence date; where there are several, the reason names the latest (greatest
-assessment_date, ties to the greatest assessment_id). The due date is
-``wd(sentence_date, within_working_days)``.
-"""
+sentence."""
 
 from __future__ import annotations
 
@@ -45,6 +20,31 @@ HIGH_ROSH_FLAGS = ("RHRH", "RVHR")
 
 @dataclass(frozen=True)
 class OasysOverdue(Check):
+    """Raise for an active CO, SSO or LIC event past ``wd(sentence_date, within_working_days)``
+    when the person has no completed LAYER1 or LAYER3 assessment dated on or after the
+    sentence date. High when the person has an active RHRH or RVHR flag, else medium.
+
+    Report, para 3.12: "it was concerning to find that in just over one-quarter of cases an
+    OASys had not been completed within four to six weeks after sentence."
+    Para 3.13: "In some cases the OASys had been started but was incomplete. [...] The lack of
+    a start of order assessment also brought into question the effectiveness of management
+    oversight."
+    Para 3.15: "Although there is not a National Standard for the timeliness of a start of
+    order OASys for the types of case which are allocated to CRC, we expect that it should be
+    completed within 20 working days of sentence."
+    Para 4.3: "In five cases, the majority from one division, the start of order OASys had
+    not been completed four weeks after the offender had been sentenced. [...] one of the five
+    cases was classified as a high risk of serious harm."
+    Recommendation 52: "CRC managers should monitor the completion of the start of order
+    assessment and take action if it is late."
+
+    Ambiguity: the assessment is the person's, whatever its event_id. "An incomplete one" is
+    an INCOMPLETE LAYER1 or LAYER3 assessment that exists at D, dated on or after the
+    sentence date; where there are several, the reason names the latest (greatest
+    assessment_date, ties to the greatest assessment_id). The due date is
+    ``wd(sentence_date, within_working_days)``.
+    """
+
     within_working_days: int = 20
 
     name: ClassVar[str] = "oasys_overdue"

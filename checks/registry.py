@@ -6,25 +6,25 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from checks.base import SEVERITIES, Check
-from checks.rosh_flag_unsupported import RoshFlagUnsupported
-from checks.rosh_flag_missing import RoshFlagMissing
-from checks.flag_review_overdue import FlagReviewOverdue
-from checks.flag_from_previous_order import FlagFromPreviousOrder
-from checks.mappa_flag_missing import MappaFlagMissing
-from checks.mappa_flag_incomplete import MappaFlagIncomplete
-from checks.child_protection_flag_missing import ChildProtectionFlagMissing
-from checks.rsr_missing import RsrMissing
-from checks.allocation_unrecorded import AllocationUnrecorded
 from checks.allocation_mismatch import AllocationMismatch
-from checks.first_appointment_unrecorded import FirstAppointmentUnrecorded
+from checks.allocation_unrecorded import AllocationUnrecorded
 from checks.assignment_missing import AssignmentMissing
+from checks.base import SEVERITIES, Check
+from checks.child_protection_flag_missing import ChildProtectionFlagMissing
 from checks.documents_missing import DocumentsMissing
-from checks.safeguarding_checks_unlogged import SafeguardingChecksUnlogged
-from checks.safeguarding_response_overdue import SafeguardingResponseOverdue
-from checks.oasys_overdue import OasysOverdue
+from checks.first_appointment_unrecorded import FirstAppointmentUnrecorded
+from checks.flag_from_previous_order import FlagFromPreviousOrder
+from checks.flag_review_overdue import FlagReviewOverdue
 from checks.home_visit_missing import HomeVisitMissing
 from checks.management_oversight_overdue import ManagementOversightOverdue
+from checks.mappa_flag_incomplete import MappaFlagIncomplete
+from checks.mappa_flag_missing import MappaFlagMissing
+from checks.oasys_overdue import OasysOverdue
+from checks.rosh_flag_missing import RoshFlagMissing
+from checks.rosh_flag_unsupported import RoshFlagUnsupported
+from checks.rsr_missing import RsrMissing
+from checks.safeguarding_checks_unlogged import SafeguardingChecksUnlogged
+from checks.safeguarding_response_overdue import SafeguardingResponseOverdue
 
 # One line per check, in CHECKS.md's order.
 REGISTRY: dict[str, type[Check]] = {
@@ -76,6 +76,10 @@ def validate_check_settings(name: str, values: dict[str, Any]) -> str | None:
         elif not _same_kind(known_params[key], value):
             kind = type(known_params[key]).__name__
             return f"{key} must be a {kind} (default {known_params[key]!r}), not {value!r}"
+    try:
+        build_check(name, values)
+    except (ValueError, TypeError) as exc:
+        return str(exc)
     return None
 
 

@@ -1,15 +1,4 @@
-"""rsr_missing: an active event sentenced since the RSR became required, whose RSR score
-is still not on nDelius the working day after sentence.
-
-Raise for an active event with ``sentence_date ≥ required_from`` when
-``D > wd(sentence_date, within_working_days)`` and no case allocation of the event has a
-non-null ``rsr_score`` (a score exists at D when its rsr_assessor_date is null or ≤ D).
-
-The report, para 2.6: "NOMS guidance is that the RSR score is calculated in every case
-[...] Once completed, the RSR calculation needs to be saved and then uploaded onto
-nDelius, and the score has to be manually entered onto nDelius as well." Para 2.28: "In
-only half of the cases was the RSR score on nDelius." (Recommendation 35.)
-"""
+"""rsr_missing: an active event whose RSR score is not on nDelius after sentence."""
 
 from __future__ import annotations
 
@@ -27,7 +16,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RsrMissing(Check):
-    """An active event with no RSR score recorded by the working day after sentence."""
+    """An active event with no RSR score recorded by the working day after sentence.
+
+    Raise for an active event with ``sentence_date ≥ required_from`` when
+    ``D > wd(sentence_date, within_working_days)`` and no case allocation of the event has a
+    non-null ``rsr_score`` (a score exists at D when its rsr_assessor_date is null or ≤ D).
+
+    The report, para 2.6: "NOMS guidance is that the RSR score is calculated in every case
+    [...] Once completed, the RSR calculation needs to be saved and then uploaded onto
+    nDelius, and the score has to be manually entered onto nDelius as well." Para 2.28: "In
+    only half of the cases was the RSR score on nDelius." (Recommendation 35.)
+    """
 
     within_working_days: int = 1
     required_from: date = date(2014, 6, 1)

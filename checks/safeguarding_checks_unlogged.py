@@ -1,33 +1,5 @@
 """safeguarding_checks_unlogged: a police domestic abuse or children's services check is
-indicated for an event, and no request for it is logged.
-
-For an active event past ``wd(sentence_date, within_working_days)``, a police domestic
-abuse check is indicated by a domestic abuse event or an active DOMESTIC_ABUSE flag; a
-children's services check by the same, an active SAFEGUARDING flag, or a child protection
-concern in the latest completed RoSH screening or full analysis. An indicated check is
-logged by a request contact of its kind dated from ``sentence_date − lookback_days`` to D.
-
-Report, para 2.35: "It is good practice for anyone preparing a report to court to check
-whether police domestic abuse units and children's services had any involvement with the
-offender or their family, where appropriate."
-Para 2.37: "It is critical that staff undertake all necessary checks as soon as possible.
-Establishing whether there are child protection concerns is important work for probation
-staff; failing to do so is not defensible."
-Para 2.38: "It was disappointing that checks with children's services, and in
-particularly checks with police domestic abuse units, were rarely recorded on nDelius,
-either initiating a check or receiving a reply, at the report or start of order stage."
-Recommendation 22: "All staff in the NPS and CRCs should adopt the practice of recording
-on nDelius any requests for information made to children's services and/or police
-domestic abuse units; and also record when information is received or chased up."
-Recommendation 36: "CRC and NPS offender managers should ensure that checks with police
-domestic abuse units and children's services are completed as soon as possible,
-preferably at the report stage."
-
-Ambiguity: the request may belong to any event of the person (or none): the rule asks
-whether "the person has a request contact", so it is not tied to the event. Only requests
-that happened (contact_date ≤ D) and were recorded by D count. The due date is
-``wd(sentence_date, within_working_days)``.
-"""
+indicated for an event, and no request for it is logged."""
 
 from __future__ import annotations
 
@@ -48,6 +20,34 @@ LOGGED_BY = {POLICE_REQUEST: "police_logged", CHILDREN_REQUEST: "children_logged
 
 @dataclass(frozen=True)
 class SafeguardingChecksUnlogged(Check):
+    """For an active event past ``wd(sentence_date, within_working_days)``, a police domestic
+    abuse check is indicated by a domestic abuse event or an active DOMESTIC_ABUSE flag; a
+    children's services check by the same, an active SAFEGUARDING flag, or a child protection
+    concern in the latest completed RoSH screening or full analysis. An indicated check is
+    logged by a request contact of its kind dated from ``sentence_date − lookback_days`` to D.
+
+    Report, para 2.35: "It is good practice for anyone preparing a report to court to check
+    whether police domestic abuse units and children's services had any involvement with the
+    offender or their family, where appropriate."
+    Para 2.37: "It is critical that staff undertake all necessary checks as soon as possible.
+    Establishing whether there are child protection concerns is important work for probation
+    staff; failing to do so is not defensible."
+    Para 2.38: "It was disappointing that checks with children's services, and in
+    particularly checks with police domestic abuse units, were rarely recorded on nDelius,
+    either initiating a check or receiving a reply, at the report or start of order stage."
+    Recommendation 22: "All staff in the NPS and CRCs should adopt the practice of recording
+    on nDelius any requests for information made to children's services and/or police
+    domestic abuse units; and also record when information is received or chased up."
+    Recommendation 36: "CRC and NPS offender managers should ensure that checks with police
+    domestic abuse units and children's services are completed as soon as possible,
+    preferably at the report stage."
+
+    Ambiguity: the request may belong to any event of the person (or none): the rule asks
+    whether "the person has a request contact", so it is not tied to the event. Only requests
+    that happened (contact_date ≤ D) and were recorded by D count. The due date is
+    ``wd(sentence_date, within_working_days)``.
+    """
+
     within_working_days: int = 5
     lookback_days: int = 90
 

@@ -1,29 +1,5 @@
 """safeguarding_response_overdue: a police or children's services check was requested and
-no response is logged within ``within_working_days`` of the request or its latest chase.
-
-For each request contact of an active person dated within ``lookback_days`` before D, T is
-the later of the request's date and the latest chase of the same kind dated on or after
-it; the request is overdue when no response of the same kind is dated on or after the
-request and ``D > wd(T, within_working_days)``.
-
-Report, para 2.38: "the results of checks initiated at the report writing stage by NPS,
-may or may not be received in time for the report (before sentence) or for the
-allocation to an agency and assignment to an offender manager [...] In Oxford NPS staff
-had established a system that tracked the outcome of children's services checks.
-Details of referrals were recorded on a spreadsheet as well as when responses were
-received. [...] It was disappointing that checks with children's services, and in
-particularly checks with police domestic abuse units, were rarely recorded on nDelius,
-either initiating a check or receiving a reply, at the report or start of order stage."
-Recommendation 22: "All staff in the NPS and CRCs should adopt the practice of recording
-on nDelius any requests for information made to children's services and/or police
-domestic abuse units; and also record when information is received or chased up."
-
-Ambiguity: chases and responses are the person's, whatever their event (the rule ties
-them to the request by kind and date only); only contacts that happened (contact_date ≤
-D) and were recorded by D count. A contact whose type is listed as a request of both
-kinds is judged once per kind and raises one exception, its reasons joined with "; " and
-the earlier due date. The due date is ``wd(T, within_working_days)``.
-"""
+no response is logged within ``within_working_days`` of the request or its latest chase."""
 
 from __future__ import annotations
 
@@ -50,6 +26,30 @@ KINDS = {
 
 @dataclass(frozen=True)
 class SafeguardingResponseOverdue(Check):
+    """For each request contact of an active person dated within ``lookback_days`` before D, T is
+    the later of the request's date and the latest chase of the same kind dated on or after
+    it; the request is overdue when no response of the same kind is dated on or after the
+    request and ``D > wd(T, within_working_days)``.
+
+    Report, para 2.38: "the results of checks initiated at the report writing stage by NPS,
+    may or may not be received in time for the report (before sentence) or for the
+    allocation to an agency and assignment to an offender manager [...] In Oxford NPS staff
+    had established a system that tracked the outcome of children's services checks.
+    Details of referrals were recorded on a spreadsheet as well as when responses were
+    received. [...] It was disappointing that checks with children's services, and in
+    particularly checks with police domestic abuse units, were rarely recorded on nDelius,
+    either initiating a check or receiving a reply, at the report or start of order stage."
+    Recommendation 22: "All staff in the NPS and CRCs should adopt the practice of recording
+    on nDelius any requests for information made to children's services and/or police
+    domestic abuse units; and also record when information is received or chased up."
+
+    Ambiguity: chases and responses are the person's, whatever their event (the rule ties
+    them to the request by kind and date only); only contacts that happened (contact_date ≤
+    D) and were recorded by D count. A contact whose type is listed as a request of both
+    kinds is judged once per kind and raises one exception, its reasons joined with "; " and
+    the earlier due date. The due date is ``wd(T, within_working_days)``.
+    """
+
     within_working_days: int = 10
     lookback_days: int = 365
 

@@ -27,62 +27,135 @@ _ROWS: dict[str, list[dict[str, Any]]] = {
     ],
     "staff": [
         {"staff_code": "N07A001", "forename": "Ann", "surname": "Lee", "team_code": "N07T01"},
-        {"staff_code": "N07S001", "forename": "Sam", "surname": "Roe", "grade_code": "PSC",
-         "email": "sam.roe@example.org", "team_code": "N07T01"},
-        {"staff_code": "N07T01U", "forename": "Unallocated", "surname": "Staff",
-         "team_code": "N07T01"},
+        {
+            "staff_code": "N07S001",
+            "forename": "Sam",
+            "surname": "Roe",
+            "grade_code": "PSC",
+            "email": "sam.roe@example.org",
+            "team_code": "N07T01",
+        },
+        {
+            "staff_code": "N07T01U",
+            "forename": "Unallocated",
+            "surname": "Staff",
+            "team_code": "N07T01",
+        },
     ],
     "offenders": [
-        {"crn": f"X00000{i}", "forename": f"F{i}", "surname": f"S{i}",
-         "date_of_birth": D(1990, 1, i), "gender": "M", "deportation_eligible": False}
+        {
+            "crn": f"X00000{i}",
+            "forename": f"F{i}",
+            "surname": f"S{i}",
+            "date_of_birth": D(1990, 1, i),
+            "gender": "M",
+            "deportation_eligible": False,
+        }
         for i in (1, 2, 3)
     ],
     "offender_managers": [
-        {"offender_manager_id": i, "crn": f"X00000{i}", "staff_code": "N07A001",
-         "team_code": "N07T01", "allocation_date": D(2026, 1, i)}
+        {
+            "offender_manager_id": i,
+            "crn": f"X00000{i}",
+            "staff_code": "N07A001",
+            "team_code": "N07T01",
+            "allocation_date": D(2026, 1, i),
+        }
         for i in (1, 2, 3)
     ],
     "events": [
-        {"event_id": i, "crn": f"X00000{i}", "event_number": 1, "sentence_date": D(2026, 1, i),
-         "court_name": "Camden MC", "disposal_type_code": "CO", "length_months": 12,
-         "offence_category": "VIOLENCE", "domestic_abuse": i == 2, "court_report_type": "CJF",
-         "active": True}
+        {
+            "event_id": i,
+            "crn": f"X00000{i}",
+            "event_number": 1,
+            "sentence_date": D(2026, 1, i),
+            "court_name": "Camden MC",
+            "disposal_type_code": "CO",
+            "length_months": 12,
+            "offence_category": "VIOLENCE",
+            "domestic_abuse": i == 2,
+            "court_report_type": "CJF",
+            "active": True,
+        }
         for i in (1, 2, 3)
     ],
     "case_allocations": [
-        {"case_allocation_id": i, "event_id": i, "crn": f"X00000{i}",
-         "rsr_score": Decimal("3.25") * i, "rsr_assessor_date": D(2026, 1, i),
-         "allocation_decision": "NPS", "decision_date": D(2026, 1, i)}
+        {
+            "case_allocation_id": i,
+            "event_id": i,
+            "crn": f"X00000{i}",
+            "rsr_score": Decimal("3.25") * i,
+            "rsr_assessor_date": D(2026, 1, i),
+            "allocation_decision": "NPS",
+            "decision_date": D(2026, 1, i),
+        }
         for i in (1, 2, 3)
     ],
     "registrations": [
-        {"registration_id": 1, "crn": "X000001", "register_type_code": "RHRH",
-         "registration_date": D(2026, 2, 1), "next_review_date": D(2026, 8, 1),
-         "deregistered": False},
-        {"registration_id": 2, "crn": "X000002", "register_type_code": "MAPP",
-         "register_level_code": "M2", "register_category_code": "M1",
-         "registration_date": D(2026, 2, 2), "deregistered": True,
-         "deregistration_date": D(2026, 5, 1)},
+        {
+            "registration_id": 1,
+            "crn": "X000001",
+            "register_type_code": "RHRH",
+            "registration_date": D(2026, 2, 1),
+            "next_review_date": D(2026, 8, 1),
+            "deregistered": False,
+        },
+        {
+            "registration_id": 2,
+            "crn": "X000002",
+            "register_type_code": "MAPP",
+            "register_level_code": "M2",
+            "register_category_code": "M1",
+            "registration_date": D(2026, 2, 2),
+            "deregistered": True,
+            "deregistration_date": D(2026, 5, 1),
+        },
     ],
     "registration_reviews": [
-        {"review_id": 1, "registration_id": 1, "review_date": D(2026, 8, 1),
-         "review_date_due": D(2026, 8, 1), "completed": True},
+        {
+            "review_id": 1,
+            "registration_id": 1,
+            "review_date": D(2026, 8, 1),
+            "review_date_due": D(2026, 8, 1),
+            "completed": True,
+        },
     ],
     "assessments": [
-        {"assessment_id": i, "crn": f"X00000{i}", "event_id": i, "assessment_type": "LAYER3",
-         "status": "COMPLETE", "assessment_date": D(2026, 2, i), "rosh_screening_done": True,
-         "full_rosh_analysis_done": False, "rosh_level": "M"}
+        {
+            "assessment_id": i,
+            "crn": f"X00000{i}",
+            "event_id": i,
+            "assessment_type": "LAYER3",
+            "status": "COMPLETE",
+            "assessment_date": D(2026, 2, i),
+            "rosh_screening_done": True,
+            "full_rosh_analysis_done": False,
+            "rosh_level": "M",
+        }
         for i in (1, 2, 3)
     ],
     "contacts": [
-        {"contact_id": i, "crn": f"X00000{i}", "event_id": i, "contact_type_code": code,
-         "contact_date": D(2026, 3, i), "outcome_code": "ATTC", "staff_code": "N07A001",
-         "created_datetime": T(2026, 3, i, 9, 30, 0, 250000 * i)}
+        {
+            "contact_id": i,
+            "crn": f"X00000{i}",
+            "event_id": i,
+            "contact_type_code": code,
+            "contact_date": D(2026, 3, i),
+            "outcome_code": "ATTC",
+            "staff_code": "N07A001",
+            "created_datetime": T(2026, 3, i, 9, 30, 0, 250000 * i),
+        }
         for i, code in ((1, "COAI"), (2, "COHV"), (3, "C369"))
     ],
     "documents": [
-        {"document_id": 1, "crn": "X000001", "event_id": None, "document_type": "CPS_PACK",
-         "document_name": "cps.pdf", "created_datetime": T(2026, 1, 2, 10, 0)},
+        {
+            "document_id": 1,
+            "crn": "X000001",
+            "event_id": None,
+            "document_type": "CPS_PACK",
+            "document_name": "cps.pdf",
+            "created_datetime": T(2026, 1, 2, 10, 0),
+        },
     ],
 }
 

@@ -144,6 +144,8 @@ def _verdict(check: str, stats: dict[str, Any]) -> str:
 
 def duplicate_rejects(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
     """Every row whose key another row also has (rows with an empty key part excluded)."""
+    if len(key) == 1 and _strictly_increasing(frame[key[0]]):
+        return no_rejects()  # the common case, found without hashing every key
     keyed = frame.select(ROW, *key).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
     same = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
     doubles = keyed.filter(same.is_duplicated())
@@ -163,6 +165,15 @@ def duplicate_rejects(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
     return _rejects(rows, ", ".join(key), reason, "duplicate key")
 
 
+def _strictly_increasing(values: pl.Series) -> bool:
+    if not values.dtype.is_numeric():
+        return False
+    steps = values.drop_nulls().diff(null_behavior="drop")
+    if steps.is_empty():
+        return values.drop_nulls().len() <= 1
+    return bool(steps.min() > 0)  # type: ignore[operator]
+
+
 # --- references --------------------------------------------------------------------------
 
 
@@ -170,8 +181,9 @@ def reference_rejects(
     frame: pl.DataFrame, column: str, parent: str, kept: pl.Series, read: pl.Series
 ) -> pl.DataFrame:
     """Rows whose ``column`` names no kept row of ``parent`` (empty values are fine)."""
-    values = frame.select(ROW, column).filter(pl.col(column).is_not_null())
-    orphans = values.join(kept.to_frame(column), on=column, how="anti")
+    # An anti-join against the parent's kept keys, written as is_in: faster on text keys.
+    orphan = pl.col(column).is_not_null() & ~pl.col(column).is_in(kept.implode())
+    orphans = frame.select(ROW, column).filter(orphan)
     if orphans.is_empty():
         return no_rejects()
     value = shown(column, frame.schema[column])
@@ -183,10 +195,11 @@ def reference_rejects(
         tail = pl.when(was_read).then(rejected).otherwise(pl.lit(""))
         reason = pl.concat_str(pl.lit(f"{column} "), value, pl.lit(f" {verdict}"), tail)
         return _rejects(orphans, column, reason, f"{column} {verdict}")
-    refers = pl.when(was_read).then(
-        pl.lit(f" refers to a rejected row of {parent} (parent row rejected)")
+    refers = (
+        pl.when(was_read)
+        .then(pl.lit(f" refers to a rejected row of {parent} (parent row rejected)"))
+        .otherwise(pl.lit(f" refers to no row in {parent}"))
     )
-    refers = refers.otherwise(pl.lit(f" refers to no row in {parent}"))
     reason = pl.concat_str(pl.lit(f"{column} "), value, refers)
     problem = pl.concat_str(pl.lit(column), refers)
     return _rejects(orphans, column, reason, problem)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import polars as pl
 
@@ -34,6 +34,12 @@ REJECTS_SCHEMA = {
     "reason": pl.String,
 }
 PROBLEMS_SCHEMA = {"table": pl.String, "column": pl.String, "problem": pl.String, "rows": pl.Int64}
+COUNTS_SCHEMA = {
+    "table": pl.String,
+    "rows_read": pl.Int64,
+    "rows_kept": pl.Int64,
+    "rows_rejected": pl.Int64,
+}
 
 TableRule = Callable[[pl.DataFrame, dt.date], pl.DataFrame]
 TABLE_RULES: dict[str, TableRule] = {"offender_managers": offender_manager_rejects}
@@ -58,9 +64,16 @@ class Validated:
     tables: Mapping[str, pl.LazyFrame]
     rejects: pl.DataFrame  # REJECTS_SCHEMA; row_number is 1-based
     problems: pl.DataFrame  # PROBLEMS_SCHEMA: rows per fault without its value, most first
-    counts: Mapping[str, TableCount]
+    counts: pl.DataFrame  # COUNTS_SCHEMA, one row per table: rows_read = kept + rejected
     as_of: dt.date
     bundled: frozenset[str]
+
+    def count(self, table: str) -> TableCount:
+        row = self.counts.row(by_predicate=pl.col("table") == table)
+        return TableCount(*row)
+
+    def table_counts(self) -> list[TableCount]:
+        return [TableCount(*row) for row in self.counts.iter_rows()]
 
     def top_problems(self, table: str, n: int = 3) -> list[tuple[str, int]]:
         mine = self.problems.filter(pl.col("table") == table).head(n)
@@ -93,10 +106,11 @@ def screen_extract(
     kept: dict[str, pl.DataFrame] = {}
     read_keys: dict[tuple[str, str], pl.Series] = {}
     screened: dict[str, _Screened] = {}
+    frames = _collect_all(extract)
     for name in TABLE_NAMES:
         if progress is not None:
             progress(name)
-        frame = _collect(extract, name).with_row_index(ROW)
+        frame = frames[name].with_row_index(ROW)
         screened[name] = _screen(table_spec(name), frame, kept, read_keys, as_of)
         kept[name] = screened[name].kept
         for column in _referenced_columns(name):
@@ -106,7 +120,9 @@ def screen_extract(
         tables={n: s.kept.lazy() for n, s in screened.items()},
         rejects=everything.drop("problem"),
         problems=_problems(everything),
-        counts={n: s.count for n, s in screened.items()},
+        counts=pl.DataFrame(
+            [astuple(s.count) for s in screened.values()], schema=COUNTS_SCHEMA, orient="row"
+        ),
         as_of=as_of,
         bundled=extract.bundled,
     )
@@ -114,7 +130,7 @@ def screen_extract(
 
 def enforce_reject_limit(validated: Validated, max_reject_share: float) -> None:
     """Raise TooManyRejects naming every table whose share of rejects is over the limit."""
-    over = [c for c in validated.counts.values() if c.share > max_reject_share]
+    over = [c for c in validated.table_counts() if c.share > max_reject_share]
     if not over:
         return
     lines = []
@@ -126,9 +142,18 @@ def enforce_reject_limit(validated: Validated, max_reject_share: float) -> None:
         )
     advice = (
         "Fix the extract (the rejects list gives every row and its reason) or raise "
-        "[source] max_reject_share in config.toml."
+        "max_reject_share in the source section of config.toml."
     )
     raise TooManyRejects("\n".join([*lines, advice]))
+
+
+def _collect_all(extract: Extract) -> dict[str, pl.DataFrame]:
+    """Every table, read in parallel; a table that cannot be read is named."""
+    try:
+        frames = pl.collect_all([extract.tables[name] for name in TABLE_NAMES])
+    except (pl.exceptions.PolarsError, OSError):
+        return {name: _collect(extract, name) for name in TABLE_NAMES}
+    return dict(zip(TABLE_NAMES, frames, strict=True))
 
 
 def _collect(extract: Extract, name: str) -> pl.DataFrame:
@@ -161,7 +186,7 @@ def _screen(
     as_of: dt.date,
 ) -> _Screened:
     found = [rule_rejects(spec.name, frame), duplicate_rejects(frame, spec.key)]
-    unrejected = frame.join(pl.concat(found), on=ROW, how="anti")
+    unrejected = _without(frame, pl.concat(found))
     for column in spec.columns:
         if column.references is None:
             continue
@@ -172,15 +197,25 @@ def _screen(
     rule = TABLE_RULES.get(spec.name)
     found.append(rule(frame, as_of) if rule is not None else no_rejects())
     rejects = pl.concat(found)
-    kept_rows = frame.join(rejects, on=ROW, how="anti")
+    kept_rows = _without(frame, rejects)
     count = TableCount(spec.name, frame.height, kept_rows.height, frame.height - kept_rows.height)
     return _Screened(kept_rows.drop(ROW), _described(spec, frame, rejects), count)
 
 
+def _without(frame: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` (whose ROW is its position) that no reject names."""
+    if rejects.is_empty():
+        return frame
+    keep = pl.repeat(True, frame.height, eager=True).scatter(rejects[ROW].unique(), False)
+    return frame.filter(keep)
+
+
 def _described(spec: TableSpec, frame: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:
     """Rejects with their table, 1-based row number and key, in row order."""
-    keys = frame.join(rejects.select(ROW).unique(), on=ROW, how="semi")
-    keys = keys.select(ROW, key_text(spec.key).alias("key"))
+    rows = rejects[ROW].unique()
+    keys = frame.select(pl.col(ROW, *spec.key).gather(rows)).select(
+        ROW, key_text(spec.key).alias("key")
+    )
     return (
         rejects.join(keys, on=ROW, how="left")
         .sort(ROW, maintain_order=True)

@@ -8,6 +8,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from auditor.errors import AuditorError
 
@@ -29,9 +30,9 @@ def _register() -> None:
     if _registered:
         return
     _registered.append(True)
-    from auditor.cli import catalogue, check, generate, validate
+    from auditor.cli import catalogue, check, generate, run, serve, validate
 
-    for module in (generate, validate, check, catalogue):
+    for module in (generate, validate, check, catalogue, run, serve):
         module.register(app)
 
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="auditor", standalone_mode=True)
     except AuditorError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
 
 

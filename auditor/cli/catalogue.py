@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 import typer
+from rich.table import Table
 
 from auditor.cli.options import ConfigOption, out, settings_for
 from checks.registry import REGISTRY, parameters

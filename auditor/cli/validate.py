@@ -121,11 +121,11 @@ def _report(validated: Validated, loaded: Extract, target: Path) -> None:
     for heading in ("table", "source", "read", "kept", "rejected", "top reasons"):
         justify = "right" if heading in ("read", "kept", "rejected") else "left"
         table.add_column(heading, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for name, count in validated.counts.items():
-        reasons = "\n".join(f"{p} ({n})" for p, n in validated.top_problems(name))
+    for count in validated.table_counts():
+        reasons = "\n".join(f"{p} ({n})" for p, n in validated.top_problems(count.table))
         table.add_row(
-            name,
-            loaded.sources[name],
+            count.table,
+            loaded.sources[count.table],
             f"{count.read:,}",
             f"{count.kept:,}",
             f"{count.rejected:,}",

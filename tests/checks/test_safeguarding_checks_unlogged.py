@@ -23,8 +23,11 @@ CHILDREN = "children's services check"
 
 def contact(code: str, day: dt.date, **values: Any) -> dict[str, Any]:
     """A contact of the given type, recorded on the day it took place."""
-    row = {"contact_type_code": code, "contact_date": day,
-           "created_datetime": dt.datetime.combine(day, dt.time(9, 0))}
+    row = {
+        "contact_type_code": code,
+        "contact_date": day,
+        "created_datetime": dt.datetime.combine(day, dt.time(9, 0)),
+    }
     return row | values
 
 
@@ -74,8 +77,16 @@ def test_due_five_working_days_after_sentence(sentenced, as_of, raises):
 
 
 def test_finding_names_the_event_the_checks_and_when_they_were_due():
-    found = run(events=[{"event_number": 3, "disposal_type_code": "SSO",
-                         "sentence_date": SENTENCED, "domestic_abuse": True}])
+    found = run(
+        events=[
+            {
+                "event_number": 3,
+                "disposal_type_code": "SSO",
+                "sentence_date": SENTENCED,
+                "domestic_abuse": True,
+            }
+        ]
+    )
     assert found == [
         {
             "crn": CRN,
@@ -94,65 +105,132 @@ def test_finding_names_the_event_the_checks_and_when_they_were_due():
     [
         pytest.param({}, [], [], set(), id="nothing indicated"),
         pytest.param({"domestic_abuse": True}, [], [], {POLICE, CHILDREN}, id="DA event"),
-        pytest.param({}, [{"register_type_code": "ADVP"}], [], {POLICE, CHILDREN},
-                     id="DOMESTIC_ABUSE flag ADVP"),
-        pytest.param({}, [{"register_type_code": "REG30"}], [], {POLICE, CHILDREN},
-                     id="DOMESTIC_ABUSE flag REG30"),
-        pytest.param({}, [{"register_type_code": "RCPR"}], [], {CHILDREN},
-                     id="SAFEGUARDING flag"),
-        pytest.param({}, [{"register_type_code": "RCHD"}], [], {CHILDREN},
-                     id="SAFEGUARDING flag RCHD"),
+        pytest.param(
+            {},
+            [{"register_type_code": "ADVP"}],
+            [],
+            {POLICE, CHILDREN},
+            id="DOMESTIC_ABUSE flag ADVP",
+        ),
+        pytest.param(
+            {},
+            [{"register_type_code": "REG30"}],
+            [],
+            {POLICE, CHILDREN},
+            id="DOMESTIC_ABUSE flag REG30",
+        ),
+        pytest.param({}, [{"register_type_code": "RCPR"}], [], {CHILDREN}, id="SAFEGUARDING flag"),
+        pytest.param(
+            {}, [{"register_type_code": "RCHD"}], [], {CHILDREN}, id="SAFEGUARDING flag RCHD"
+        ),
         pytest.param({}, [{"register_type_code": "AV2S"}], [], set(), id="other flag"),
         pytest.param({}, [{"register_type_code": "RHRH"}], [], set(), id="RoSH flag"),
-        pytest.param({}, [], [{"child_protection_concern": "YES"}], {CHILDREN},
-                     id="child protection concern"),
+        pytest.param(
+            {}, [], [{"child_protection_concern": "YES"}], {CHILDREN}, id="child protection concern"
+        ),
         pytest.param({}, [], [{"child_protection_concern": "DK"}], set(), id="concern DK"),
         pytest.param({}, [], [{"child_protection_concern": None}], set(), id="concern null"),
     ],
 )
 def test_what_indicates_each_check(event, flags, assessments, expected):
-    found = run(events=[{"sentence_date": SENTENCED} | event], registrations=flags,
-                assessments=assessments)
+    found = run(
+        events=[{"sentence_date": SENTENCED} | event], registrations=flags, assessments=assessments
+    )
     assert unlogged(found) == expected
 
 
 @pytest.mark.parametrize(
     ("assessments", "indicated"),
     [
-        pytest.param([{"child_protection_concern": "YES", "assessment_date": dt.date(2025, 1, 1)},
-                      {"child_protection_concern": "NO", "assessment_date": dt.date(2025, 6, 1)}],
-                     False, id="latest says no"),
-        pytest.param([{"child_protection_concern": "NO", "assessment_date": dt.date(2025, 1, 1)},
-                      {"child_protection_concern": "YES", "assessment_date": dt.date(2025, 6, 1)}],
-                     True, id="latest says yes"),
-        pytest.param([{"assessment_id": 2, "child_protection_concern": "YES",
-                       "assessment_date": dt.date(2025, 6, 1)},
-                      {"assessment_id": 1, "child_protection_concern": "NO",
-                       "assessment_date": dt.date(2025, 6, 1)}],
-                     True, id="tie: greatest assessment_id says yes"),
-        pytest.param([{"assessment_id": 1, "child_protection_concern": "YES",
-                       "assessment_date": dt.date(2025, 6, 1)},
-                      {"assessment_id": 2, "child_protection_concern": "NO",
-                       "assessment_date": dt.date(2025, 6, 1)}],
-                     False, id="tie: greatest assessment_id says no"),
-        pytest.param([{"child_protection_concern": "YES", "status": "INCOMPLETE"}],
-                     False, id="incomplete"),
-        pytest.param([{"child_protection_concern": "YES", "rosh_screening_done": False,
-                       "full_rosh_analysis_done": False}],
-                     False, id="no screening or full analysis"),
-        pytest.param([{"child_protection_concern": "YES", "rosh_screening_done": True,
-                       "full_rosh_analysis_done": False}],
-                     True, id="screening only"),
-        pytest.param([{"child_protection_concern": "NO", "assessment_date": dt.date(2025, 6, 1)},
-                      {"child_protection_concern": "YES", "assessment_date": dt.date(2026, 2, 1)}],
-                     False, id="assessment after D"),
-        pytest.param([{"child_protection_concern": "YES", "soft_deleted": True}],
-                     False, id="soft-deleted assessment"),
+        pytest.param(
+            [
+                {"child_protection_concern": "YES", "assessment_date": dt.date(2025, 1, 1)},
+                {"child_protection_concern": "NO", "assessment_date": dt.date(2025, 6, 1)},
+            ],
+            False,
+            id="latest says no",
+        ),
+        pytest.param(
+            [
+                {"child_protection_concern": "NO", "assessment_date": dt.date(2025, 1, 1)},
+                {"child_protection_concern": "YES", "assessment_date": dt.date(2025, 6, 1)},
+            ],
+            True,
+            id="latest says yes",
+        ),
+        pytest.param(
+            [
+                {
+                    "assessment_id": 2,
+                    "child_protection_concern": "YES",
+                    "assessment_date": dt.date(2025, 6, 1),
+                },
+                {
+                    "assessment_id": 1,
+                    "child_protection_concern": "NO",
+                    "assessment_date": dt.date(2025, 6, 1),
+                },
+            ],
+            True,
+            id="tie: greatest assessment_id says yes",
+        ),
+        pytest.param(
+            [
+                {
+                    "assessment_id": 1,
+                    "child_protection_concern": "YES",
+                    "assessment_date": dt.date(2025, 6, 1),
+                },
+                {
+                    "assessment_id": 2,
+                    "child_protection_concern": "NO",
+                    "assessment_date": dt.date(2025, 6, 1),
+                },
+            ],
+            False,
+            id="tie: greatest assessment_id says no",
+        ),
+        pytest.param(
+            [{"child_protection_concern": "YES", "status": "INCOMPLETE"}], False, id="incomplete"
+        ),
+        pytest.param(
+            [
+                {
+                    "child_protection_concern": "YES",
+                    "rosh_screening_done": False,
+                    "full_rosh_analysis_done": False,
+                }
+            ],
+            False,
+            id="no screening or full analysis",
+        ),
+        pytest.param(
+            [
+                {
+                    "child_protection_concern": "YES",
+                    "rosh_screening_done": True,
+                    "full_rosh_analysis_done": False,
+                }
+            ],
+            True,
+            id="screening only",
+        ),
+        pytest.param(
+            [
+                {"child_protection_concern": "NO", "assessment_date": dt.date(2025, 6, 1)},
+                {"child_protection_concern": "YES", "assessment_date": dt.date(2026, 2, 1)},
+            ],
+            False,
+            id="assessment after D",
+        ),
+        pytest.param(
+            [{"child_protection_concern": "YES", "soft_deleted": True}],
+            False,
+            id="soft-deleted assessment",
+        ),
     ],
 )
-def test_child_protection_concern_comes_from_the_latest_completed_screening(
-    assessments, indicated
-):
+def test_child_protection_concern_comes_from_the_latest_completed_screening(assessments, indicated):
     found = run(events=[{"sentence_date": SENTENCED}], assessments=assessments)
     assert bool(found) is indicated
 
@@ -162,15 +240,23 @@ def test_child_protection_concern_comes_from_the_latest_completed_screening(
     [
         pytest.param({}, True, id="active"),
         pytest.param({"registration_date": LATE}, True, id="registered on D"),
-        pytest.param({"registration_date": LATE + dt.timedelta(days=1)}, False,
-                     id="registered after D"),
-        pytest.param({"deregistered": True, "deregistration_date": LATE + dt.timedelta(days=1)},
-                     True, id="deregistered after D"),
-        pytest.param({"deregistered": True, "deregistration_date": LATE}, False,
-                     id="deregistered on D"),
+        pytest.param(
+            {"registration_date": LATE + dt.timedelta(days=1)}, False, id="registered after D"
+        ),
+        pytest.param(
+            {"deregistered": True, "deregistration_date": LATE + dt.timedelta(days=1)},
+            True,
+            id="deregistered after D",
+        ),
+        pytest.param(
+            {"deregistered": True, "deregistration_date": LATE}, False, id="deregistered on D"
+        ),
         pytest.param({"deregistered": True}, False, id="deregistered with no date"),
-        pytest.param({"deregistered": False, "deregistration_date": dt.date(2025, 1, 1)}, True,
-                     id="date on a flag not deregistered"),
+        pytest.param(
+            {"deregistered": False, "deregistration_date": dt.date(2025, 1, 1)},
+            True,
+            id="date on a flag not deregistered",
+        ),
         pytest.param({"soft_deleted": True}, False, id="soft-deleted"),
     ],
 )
@@ -187,22 +273,45 @@ def test_only_active_flags_indicate(flag, indicated):
         pytest.param([police_request(DUE)], {CHILDREN}, id="police only"),
         pytest.param([children_request(DUE)], {POLICE}, id="children only"),
         pytest.param([police_request(DUE), children_request(DUE)], set(), id="both"),
-        pytest.param([police_request(WINDOW_START), children_request(WINDOW_START)], set(),
-                     id="at the report stage, 90 days before sentence"),
-        pytest.param([police_request(dt.date(2025, 9, 19)), children_request(WINDOW_START)],
-                     {POLICE}, id="91 days before sentence"),
+        pytest.param(
+            [police_request(WINDOW_START), children_request(WINDOW_START)],
+            set(),
+            id="at the report stage, 90 days before sentence",
+        ),
+        pytest.param(
+            [police_request(dt.date(2025, 9, 19)), children_request(WINDOW_START)],
+            {POLICE},
+            id="91 days before sentence",
+        ),
         pytest.param([police_request(LATE), children_request(LATE)], set(), id="dated D"),
-        pytest.param([police_request(LATE + dt.timedelta(days=1)), children_request(LATE)],
-                     {POLICE}, id="dated after D"),
-        pytest.param([police_request(DUE, created_datetime=dt.datetime(2026, 1, 21, 8)),
-                      children_request(DUE, created_datetime=dt.datetime(2026, 1, 20, 23, 59))],
-                     {POLICE}, id="recorded after D"),
-        pytest.param([police_request(DUE, soft_deleted=True), children_request(DUE)],
-                     {POLICE}, id="soft-deleted request"),
-        pytest.param([police_request(DUE, event_id=None), children_request(DUE, event_id=1)],
-                     set(), id="any event or none"),
-        pytest.param([contact("C515", DUE), contact("XPCH", DUE), contact("SFRR", DUE)],
-                     {POLICE, CHILDREN}, id="a response or chase is not a request"),
+        pytest.param(
+            [police_request(LATE + dt.timedelta(days=1)), children_request(LATE)],
+            {POLICE},
+            id="dated after D",
+        ),
+        pytest.param(
+            [
+                police_request(DUE, created_datetime=dt.datetime(2026, 1, 21, 8)),
+                children_request(DUE, created_datetime=dt.datetime(2026, 1, 20, 23, 59)),
+            ],
+            {POLICE},
+            id="recorded after D",
+        ),
+        pytest.param(
+            [police_request(DUE, soft_deleted=True), children_request(DUE)],
+            {POLICE},
+            id="soft-deleted request",
+        ),
+        pytest.param(
+            [police_request(DUE, event_id=None), children_request(DUE, event_id=1)],
+            set(),
+            id="any event or none",
+        ),
+        pytest.param(
+            [contact("C515", DUE), contact("XPCH", DUE), contact("SFRR", DUE)],
+            {POLICE, CHILDREN},
+            id="a response or chase is not a request",
+        ),
         pytest.param([contact("COAP", DUE)], {POLICE, CHILDREN}, id="an office visit"),
     ],
 )
@@ -211,9 +320,15 @@ def test_a_request_of_each_kind_logs_the_check(contacts, expected):
 
 
 def test_a_request_of_another_event_counts_unless_that_event_is_deleted():
-    events = [{"sentence_date": SENTENCED, "domestic_abuse": True},
-              {"event_number": 2, "sentence_date": dt.date(2025, 1, 6), "active": False,
-               "soft_deleted": True}]
+    events = [
+        {"sentence_date": SENTENCED, "domestic_abuse": True},
+        {
+            "event_number": 2,
+            "sentence_date": dt.date(2025, 1, 6),
+            "active": False,
+            "soft_deleted": True,
+        },
+    ]
     contacts = [police_request(DUE, event_id=2), children_request(DUE, event_id=2)]
     assert unlogged(run(events=events, contacts=contacts)) == {POLICE, CHILDREN}
     events[1]["soft_deleted"] = False
@@ -222,14 +337,18 @@ def test_a_request_of_another_event_counts_unless_that_event_is_deleted():
 
 def test_requests_of_another_person_do_not_count():
     other = "X000002"
-    found = run(offenders=[{}, {"crn": other}],
-                contacts=[police_request(DUE, crn=other), children_request(DUE, crn=other)])
+    found = run(
+        offenders=[{}, {"crn": other}],
+        contacts=[police_request(DUE, crn=other), children_request(DUE, crn=other)],
+    )
     assert unlogged(found) == {POLICE, CHILDREN}
 
 
 def test_the_window_is_per_event():
-    events = [{"sentence_date": SENTENCED, "domestic_abuse": True},
-              {"event_number": 2, "sentence_date": dt.date(2025, 6, 2), "domestic_abuse": True}]
+    events = [
+        {"sentence_date": SENTENCED, "domestic_abuse": True},
+        {"event_number": 2, "sentence_date": dt.date(2025, 6, 2), "domestic_abuse": True},
+    ]
     contacts = [police_request(dt.date(2025, 6, 2)), children_request(dt.date(2025, 6, 2))]
     found = run(events=events, contacts=contacts)
     assert [f["subject"] for f in found] == ["1"]
@@ -246,23 +365,35 @@ def test_the_window_is_per_event():
     ],
 )
 def test_only_active_events_are_checked(event, offender):
-    found = run(offenders=[offender],
-                events=[{"sentence_date": SENTENCED, "domestic_abuse": True} | event])
+    found = run(
+        offenders=[offender], events=[{"sentence_date": SENTENCED, "domestic_abuse": True} | event]
+    )
     assert found == []
 
 
 def test_terminated_after_d_is_still_active():
-    found = run(events=[{"sentence_date": SENTENCED, "domestic_abuse": True,
-                         "termination_date": LATE + dt.timedelta(days=1)}])
+    found = run(
+        events=[
+            {
+                "sentence_date": SENTENCED,
+                "domestic_abuse": True,
+                "termination_date": LATE + dt.timedelta(days=1),
+            }
+        ]
+    )
     assert [f["subject"] for f in found] == ["1"]
 
 
 def test_reason_lists_every_indication():
-    found = run(events=[{"sentence_date": SENTENCED, "domestic_abuse": True}],
-                registrations=[{"register_type_code": "ADVP"}, {"register_type_code": "RCPR"}],
-                assessments=[{"child_protection_concern": "YES"}])
-    assert ("indicated by domestic abuse offence, DOMESTIC_ABUSE flag, SAFEGUARDING flag, "
-            "child protection concern in OASys") in found[0]["reason"]
+    found = run(
+        events=[{"sentence_date": SENTENCED, "domestic_abuse": True}],
+        registrations=[{"register_type_code": "ADVP"}, {"register_type_code": "RCPR"}],
+        assessments=[{"child_protection_concern": "YES"}],
+    )
+    assert (
+        "indicated by domestic abuse offence, DOMESTIC_ABUSE flag, SAFEGUARDING flag, "
+        "child protection concern in OASys"
+    ) in found[0]["reason"]
 
 
 def test_parameters():
@@ -276,8 +407,11 @@ def test_scope_is_every_active_event_past_its_five_working_days():
     ctx = context(
         DUE,
         offenders=[{}],
-        events=[{"sentence_date": dt.date(2025, 12, 18)}, {"sentence_date": SENTENCED},
-                {"sentence_date": dt.date(2025, 12, 1), "active": False}],
+        events=[
+            {"sentence_date": dt.date(2025, 12, 18)},
+            {"sentence_date": SENTENCED},
+            {"sentence_date": dt.date(2025, 12, 1), "active": False},
+        ],
     )
     scope = collect(SafeguardingChecksUnlogged().scope(ctx))
     assert scope == [{"crn": CRN, "subject": "1"}]

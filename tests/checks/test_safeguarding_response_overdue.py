@@ -20,8 +20,11 @@ LATE = dt.date(2026, 6, 2)
 
 def contact(code: str, day: dt.date, **values: Any) -> dict[str, Any]:
     """A contact of the given type, recorded on the day it took place."""
-    row = {"contact_type_code": code, "contact_date": day,
-           "created_datetime": dt.datetime.combine(day, dt.time(9, 0))}
+    row = {
+        "contact_type_code": code,
+        "contact_date": day,
+        "created_datetime": dt.datetime.combine(day, dt.time(9, 0)),
+    }
     return row | values
 
 
@@ -90,17 +93,27 @@ def test_childrens_services_requests_are_checked_alike():
     ("chases", "due"),
     [
         pytest.param([], DUE, id="not chased"),
-        pytest.param([contact("XPCH", dt.date(2026, 5, 22))], dt.date(2026, 6, 8),
-                     id="chased: due from the chase"),
-        pytest.param([contact("XPCH", dt.date(2026, 5, 18)), contact("XPCH", dt.date(2026, 5, 22))],
-                     dt.date(2026, 6, 8), id="the latest chase"),
+        pytest.param(
+            [contact("XPCH", dt.date(2026, 5, 22))],
+            dt.date(2026, 6, 8),
+            id="chased: due from the chase",
+        ),
+        pytest.param(
+            [contact("XPCH", dt.date(2026, 5, 18)), contact("XPCH", dt.date(2026, 5, 22))],
+            dt.date(2026, 6, 8),
+            id="the latest chase",
+        ),
         pytest.param([contact("XPCH", REQUESTED)], DUE, id="chased the same day"),
         pytest.param([contact("XPCH", dt.date(2026, 5, 14))], DUE, id="chase before the request"),
         pytest.param([contact("XSCH", dt.date(2026, 5, 22))], DUE, id="chase of the other kind"),
-        pytest.param([contact("XPCH", dt.date(2026, 5, 22), soft_deleted=True)], DUE,
-                     id="soft-deleted chase"),
-        pytest.param([contact("XPCH", dt.date(2026, 5, 22), event_id=None)], dt.date(2026, 6, 8),
-                     id="chase with no event"),
+        pytest.param(
+            [contact("XPCH", dt.date(2026, 5, 22), soft_deleted=True)], DUE, id="soft-deleted chase"
+        ),
+        pytest.param(
+            [contact("XPCH", dt.date(2026, 5, 22), event_id=None)],
+            dt.date(2026, 6, 8),
+            id="chase with no event",
+        ),
     ],
 )
 def test_a_chase_restarts_the_clock(chases, due):
@@ -111,18 +124,30 @@ def test_a_chase_restarts_the_clock(chases, due):
 @pytest.mark.parametrize(
     ("chase", "as_of", "raises"),
     [
-        pytest.param(contact("XPCH", dt.date(2026, 5, 22)), dt.date(2026, 6, 8), False,
-                     id="D = wd(chase, 10)"),
-        pytest.param(contact("XPCH", dt.date(2026, 5, 22)), dt.date(2026, 6, 9), True,
-                     id="the day after"),
-        pytest.param(contact("XPCH", LATE + dt.timedelta(days=1)), LATE, True,
-                     id="chase dated after D"),
-        pytest.param(contact("XPCH", dt.date(2026, 5, 29),
-                             created_datetime=dt.datetime(2026, 6, 3, 9)), LATE, True,
-                     id="chase recorded after D"),
-        pytest.param(contact("XPCH", dt.date(2026, 5, 29),
-                             created_datetime=dt.datetime(2026, 6, 2, 23, 59)), LATE, False,
-                     id="chase recorded late on D"),
+        pytest.param(
+            contact("XPCH", dt.date(2026, 5, 22)),
+            dt.date(2026, 6, 8),
+            False,
+            id="D = wd(chase, 10)",
+        ),
+        pytest.param(
+            contact("XPCH", dt.date(2026, 5, 22)), dt.date(2026, 6, 9), True, id="the day after"
+        ),
+        pytest.param(
+            contact("XPCH", LATE + dt.timedelta(days=1)), LATE, True, id="chase dated after D"
+        ),
+        pytest.param(
+            contact("XPCH", dt.date(2026, 5, 29), created_datetime=dt.datetime(2026, 6, 3, 9)),
+            LATE,
+            True,
+            id="chase recorded after D",
+        ),
+        pytest.param(
+            contact("XPCH", dt.date(2026, 5, 29), created_datetime=dt.datetime(2026, 6, 2, 23, 59)),
+            LATE,
+            False,
+            id="chase recorded late on D",
+        ),
     ],
 )
 def test_only_chases_that_happened_and_were_recorded_by_d(chase, as_of, raises):
@@ -137,19 +162,29 @@ def test_only_chases_that_happened_and_were_recorded_by_d(chase, as_of, raises):
         pytest.param(contact("C515", REQUESTED), False, id="response the same day"),
         pytest.param(contact("C515", dt.date(2026, 5, 14)), True, id="response before request"),
         pytest.param(contact("C515", LATE), False, id="response dated D"),
-        pytest.param(contact("C515", LATE + dt.timedelta(days=1)), True,
-                     id="response dated after D"),
-        pytest.param(contact("C515", dt.date(2026, 5, 20),
-                             created_datetime=dt.datetime(2026, 6, 3, 0, 1)), True,
-                     id="response recorded after D"),
+        pytest.param(
+            contact("C515", LATE + dt.timedelta(days=1)), True, id="response dated after D"
+        ),
+        pytest.param(
+            contact("C515", dt.date(2026, 5, 20), created_datetime=dt.datetime(2026, 6, 3, 0, 1)),
+            True,
+            id="response recorded after D",
+        ),
         pytest.param(contact("SFRR", dt.date(2026, 5, 20)), True, id="response of the other kind"),
-        pytest.param(contact("C515", dt.date(2026, 5, 20), soft_deleted=True), True,
-                     id="soft-deleted response"),
-        pytest.param(contact("C515", dt.date(2026, 5, 20), event_id=None), False,
-                     id="response with no event"),
-        pytest.param(contact("C515", dt.date(2026, 5, 20), crn="X000002"), True,
-                     id="another person's response"),
-        pytest.param(contact("XPCH", dt.date(2026, 5, 20)), True, id="a chase is no response"),
+        pytest.param(
+            contact("C515", dt.date(2026, 5, 20), soft_deleted=True),
+            True,
+            id="soft-deleted response",
+        ),
+        pytest.param(
+            contact("C515", dt.date(2026, 5, 20), event_id=None), False, id="response with no event"
+        ),
+        pytest.param(
+            contact("C515", dt.date(2026, 5, 20), crn="X000002"),
+            True,
+            id="another person's response",
+        ),
+        pytest.param(contact("XPCH", REQUESTED), True, id="a chase is no response"),
     ],
 )
 def test_a_response_of_the_same_kind_on_or_after_the_request_answers_it(response, raises):
@@ -182,8 +217,11 @@ def test_a_response_after_a_later_request_answers_both():
         pytest.param(police_request(dt.date(2025, 6, 1)), False, id="D − 366 days"),
         pytest.param(police_request(LATE), True, id="dated D"),
         pytest.param(police_request(LATE + dt.timedelta(days=1)), False, id="dated after D"),
-        pytest.param(police_request(created_datetime=dt.datetime(2026, 6, 3, 9)), False,
-                     id="recorded after D"),
+        pytest.param(
+            police_request(created_datetime=dt.datetime(2026, 6, 3, 9)),
+            False,
+            id="recorded after D",
+        ),
         pytest.param(police_request(soft_deleted=True), False, id="soft-deleted"),
         pytest.param(police_request(event_id=None), True, id="no event"),
         pytest.param(contact("C515", REQUESTED, contact_id=1), False, id="a response"),

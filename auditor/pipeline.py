@@ -1,0 +1,205 @@
+"""One run: load → validate → check → reconcile → store → notify.
+
+``run_audit(settings, as_of)`` is what ``auditor run``, ``auditor serve`` and a
+day-by-day demo call (any number of times, one as-of date after another, on one store).
+
+- **One at a time.** The whole run holds the store's run lock; a second run, in this or
+  any other process, is refused with RunRefused. The schema is upgraded under the lock.
+- **Forward in time.** An as-of date before the store's latest successful run is
+  refused; the same date again is allowed and, over the same extract, changes nothing
+  but adds its run record (reconcile writes only real changes).
+- **All or nothing.** Reconcile and store are one transaction with the run record:
+  a crash or kill at any point (an unexpected exception included) leaves the store
+  exactly as it was. Bad input (ExtractError, TooManyRejects, any AuditorError from
+  load, validate or check) records a failed run, with its message, and nothing else;
+  the error is raised again for the caller to report.
+- **Notify after commit.** Post-commit notifiers (``Notifier``: called with the
+  RunResult) run after the data is safe; one that fails is logged and listed in
+  ``RunResult.notify_errors``, never undoing the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy.engine import make_url
+
+from auditor.audit import Audit, audit
+from auditor.config import Settings, SourceSettings
+from auditor.errors import AuditorError, RunRefused
+from auditor.lifecycle import COUNT_COLUMNS, reconcile
+from auditor.store import repository
+from auditor.store.database import Store, open_store
+from checks.runner import CheckRun
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+OUTCOME_SCHEMA: dict[str, pl.DataType] = {
+    "check": pl.String(),
+    "status": pl.String(),
+    "found": pl.Int64(),
+    "seconds": pl.Float64(),
+    "error": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a successful run did, for the summary and the notifiers."""
+
+    run_id: int
+    as_of: dt.date
+    store: str  # where the store is (no password)
+    source: str  # where the extract came from (no password)
+    tables: pl.DataFrame  # table, rows_read, rows_kept, rows_rejected
+    checks: pl.DataFrame  # check, status, found, error and lifecycle.COUNT_COLUMNS
+    notify_errors: tuple[str, ...] = ()
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {c: int(self.checks[c].sum()) for c in COUNT_COLUMNS}
+
+
+Notifier = Callable[[RunResult], None]
+
+
+def run_audit(
+    settings: Settings,
+    as_of: dt.date,
+    progress: Progress | None = None,
+    notifiers: Sequence[Notifier] = (),
+    store: Store | None = None,
+) -> RunResult:
+    """Audit the configured extract at ``as_of`` and store the outcome (one transaction).
+
+    Raises RunRefused when another run is going or the date goes back in time, and the
+    AuditorError of a failed run after recording it. ``store``: an open store to use
+    (default: open the configured one, and close it after).
+    """
+    say = progress or (lambda _: None)
+    opened = store or open_store(settings.store)
+    try:
+        with opened.run_lock():
+            say("preparing the store")
+            opened.upgrade()
+            _refuse_going_back(opened, as_of)
+            result = _run(settings, as_of, opened, say)
+            return _notify(result, notifiers, say)
+    finally:
+        if store is None:
+            opened.dispose()
+
+
+def _refuse_going_back(store: Store, as_of: dt.date) -> None:
+    with store.reading() as connection:
+        latest = repository.latest_as_of(connection)
+    if latest is not None and as_of < latest:
+        raise RunRefused(
+            f"the store already holds a run as of {latest}; a run as of {as_of} would "
+            f"take its exceptions back in time. Run as of {latest} or later."
+        )
+
+
+def _run(settings: Settings, as_of: dt.date, store: Store, say: Progress) -> RunResult:
+    started = repository.now()
+    try:
+        audited = audit(settings, as_of, progress=say)
+    except AuditorError as exc:
+        _record_failure(store, as_of, started, source_name(settings.source), str(exc))
+        raise
+    say("reconciling and storing")
+    result = store_audit(store, audited, started)
+    log.info("run %s as of %s stored: %s", result.run_id, as_of, result.totals)
+    return result
+
+
+def _record_failure(
+    store: Store, as_of: dt.date, started: dt.datetime, source: str, error: str
+) -> None:
+    with store.writing() as connection:
+        repository.insert_run(connection, as_of, started, source, "failed", error)
+    log.warning("run as of %s failed: %s", as_of, error)
+
+
+def store_audit(store: Store, audited: Audit, started: dt.datetime) -> RunResult:
+    """Reconcile an audit with the store and write everything, in one transaction."""
+    outcomes, examined = _examined(audited.check_run)
+    statuses = dict(zip(outcomes["check"], outcomes["status"], strict=True))
+    with store.writing(exclusive=True) as connection:
+        run_id = repository.insert_run(connection, audited.as_of, started, audited.source)
+        changes = reconcile(
+            repository.read_known(connection),
+            audited.check_run.exceptions,
+            statuses,
+            examined,
+            audited.as_of,
+            repository.next_exception_id(connection),
+        )
+        repository.write_changes(connection, run_id, changes, repository.now())
+        repository.write_run_details(
+            connection, run_id, audited.counts, audited.rejects, outcomes, audited.measures
+        )
+        repository.finish_run(connection, run_id)
+    summary = _check_summary(outcomes, changes.counts)
+    return RunResult(run_id, audited.as_of, store.where, audited.source, audited.counts, summary)
+
+
+def _examined(check_run: CheckRun) -> tuple[pl.DataFrame, pl.LazyFrame]:
+    """Each check's outcome, and the records every check that ran examined. A check
+    whose scope cannot be computed counts as errored: its exceptions not found this run
+    are unconfirmed, never resolved."""
+    rows, scopes = [], []
+    for name, outcome in check_run.outcomes.items():
+        status, error = outcome.status, outcome.error
+        if status == "ok":
+            try:
+                scopes.append(_scope(check_run, name))
+            except Exception as exc:  # a broken scope must not resolve anything
+                status, error = "error", f"scope: {exc}"
+        rows.append((name, status, outcome.count, outcome.seconds, error))
+    outcomes = pl.DataFrame(rows, schema=OUTCOME_SCHEMA, orient="row")
+    empty = pl.DataFrame(schema=dict.fromkeys(("check", "crn", "subject"), pl.String()))
+    return outcomes, pl.concat([empty, *scopes]).lazy()
+
+
+def _scope(check_run: CheckRun, name: str) -> pl.DataFrame:
+    frame = check_run.scope(name).select(
+        check=pl.lit(name), crn=pl.col("crn").cast(pl.String), subject=pl.col("subject")
+    )
+    return frame.collect().cast(pl.String)
+
+
+def _check_summary(outcomes: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
+    per_check = counts.group_by("check").agg(pl.col(c).sum() for c in COUNT_COLUMNS)
+    return (
+        outcomes.select("check", "status", "found", "error")
+        .join(per_check, on="check", how="full", coalesce=True, maintain_order="left")
+        .with_columns(pl.col(c).fill_null(0) for c in ("found", *COUNT_COLUMNS))
+        .with_columns(pl.col("status").fill_null("not run"))
+    )
+
+
+def _notify(result: RunResult, notifiers: Sequence[Notifier], say: Progress) -> RunResult:
+    errors = []
+    for notifier in notifiers:
+        name = getattr(notifier, "__name__", type(notifier).__name__)
+        say(f"notifying: {name}")
+        try:
+            notifier(result)
+        except Exception as exc:  # the run's data is committed: report, never undo
+            log.exception("notifier %s failed after run %s", name, result.run_id)
+            errors.append(f"{name}: {exc}")
+    return dataclasses.replace(result, notify_errors=tuple(errors))
+
+
+def source_name(source: SourceSettings) -> str:
+    """Where the extract comes from, without a password."""
+    if source.url:
+        return make_url(source.url).render_as_string(hide_password=True)
+    return str(source.extract_dir) if source.extract_dir else "(no source configured)"

@@ -1,0 +1,134 @@
+"""`auditor serve`'s scheduler: the audit on the cron in config.toml.
+
+APScheduler 3 runs the audit in a background thread, so that the web worklist can
+later serve from the same process (its server takes the place of ``stop.wait()`` in
+``serve``). The job:
+
+- fires on ``[schedule] cron`` in ``[schedule] timezone`` (default weekdays 06:00
+  Europe/London), as of the day it fires in that time zone;
+- coalesces missed runs into one (a run missed by more than MISFIRE_GRACE is skipped
+  and logged), and never runs twice at once (``max_instances=1``; the store's run lock
+  also refuses a manual `auditor run` going at the same time);
+- logs each run: start, outcome, and any failure, which never stops the scheduler.
+
+SIGTERM or SIGINT shuts down cleanly: no new run starts, a running audit finishes and
+commits first. A second signal stops at once (a run cut short commits nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from functools import partial
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from auditor.config import ScheduleSettings, Settings
+from auditor.errors import AuditorError, ConfigError
+from auditor.pipeline import Notifier, run_audit
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "audit"
+MISFIRE_GRACE = dt.timedelta(hours=3)
+
+
+def serve(
+    settings: Settings,
+    stop: threading.Event | None = None,
+    notifiers: Sequence[Notifier] = (),
+    handle_signals: bool = True,
+) -> None:
+    """Run the audit on schedule until ``stop`` is set (by SIGTERM or SIGINT)."""
+    stop = stop or threading.Event()
+    scheduler = build_scheduler(settings, partial(scheduled_run, settings, notifiers))
+    if handle_signals:
+        _stop_on_signals(stop)
+    scheduler.start()
+    job = scheduler.get_job(JOB_ID)
+    log.info("serving: cron '%s' (%s), next run at %s", settings.schedule.cron,
+             settings.schedule.timezone, job.next_run_time if job else None)  # fmt: skip
+    stop.wait()
+    log.info("stopping: no new runs; waiting for a running audit to finish")
+    scheduler.shutdown(wait=True)
+    log.info("stopped")
+
+
+def build_scheduler(
+    settings: Settings, job: Callable[[], None], trigger: BaseTrigger | None = None
+) -> BackgroundScheduler:
+    """A scheduler (not started) with the audit job on the configured cron."""
+    scheduler = BackgroundScheduler(timezone=time_zone(settings.schedule))
+    scheduler.add_job(
+        job,
+        trigger or cron_trigger(settings.schedule),
+        id=JOB_ID,
+        name="audit",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+    )
+    scheduler.add_listener(_log_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+    return scheduler
+
+
+def cron_trigger(schedule: ScheduleSettings) -> CronTrigger:
+    """The [schedule] cron as a trigger; a bad expression is a ConfigError."""
+    zone = time_zone(schedule)
+    try:
+        return CronTrigger.from_crontab(schedule.cron, timezone=zone)
+    except ValueError as exc:
+        raise ConfigError(f"[schedule] cron '{schedule.cron}' is not valid: {exc}") from None
+
+
+def time_zone(schedule: ScheduleSettings) -> ZoneInfo:
+    try:
+        return ZoneInfo(schedule.timezone)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise ConfigError(
+            f"[schedule] timezone '{schedule.timezone}' is not a time zone; "
+            "use a name such as Europe/London."
+        ) from None
+
+
+def scheduled_run(settings: Settings, notifiers: Sequence[Notifier] = ()) -> None:
+    """One scheduled audit, as of today in the schedule's time zone; logs, never raises."""
+    as_of = dt.datetime.now(time_zone(settings.schedule)).date()
+    log.info("run as of %s: starting", as_of)
+    try:
+        result = run_audit(settings, as_of, notifiers=notifiers)
+    except AuditorError as exc:
+        log.error("run as of %s: not done: %s", as_of, exc)
+        return
+    except Exception:  # keep the scheduler alive; the store is unchanged
+        log.exception("run as of %s: crashed", as_of)
+        return
+    log.info("run %s as of %s: done: %s", result.run_id, as_of, result.totals)
+
+
+def _log_skipped(event: JobEvent) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        log.warning("a run due at %s was missed by more than %s", event.scheduled_run_time,
+                    MISFIRE_GRACE)  # fmt: skip
+    else:
+        log.warning("a run due at %s was skipped: the previous one is still going",
+                    event.scheduled_run_time)  # fmt: skip
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(number: int, _frame: FrameType | None) -> None:
+        log.info("%s received", signal.Signals(number).name)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second signal stops at once
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)

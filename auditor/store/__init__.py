@@ -1,0 +1,1 @@
+"""The exception store: SQLAlchemy models, Alembic migrations, the repository."""

@@ -1,0 +1,201 @@
+"""The exception store's tables, as SQLAlchemy 2 declarative models.
+
+The models hold data, not behaviour (STYLE.md rule 4): the lifecycle is in
+auditor/lifecycle.py and every read and write in auditor/store/repository.py. The schema
+is created and upgraded by the Alembic migrations in auditor/store/migrations, which a
+test keeps in step with these models.
+
+- ``runs``: one row per run (as-of date, start and end, source, status, error), with
+  ``run_tables`` (rows read, kept and rejected per table), ``rejects`` (one row per
+  rejected row and fault), ``run_checks`` (each check's outcome), ``check_counts``
+  (per check and team, for trends) and ``measures`` (the timeliness measures).
+- ``exceptions``: one row per identity (check, crn, subject) ever raised, with its
+  current details, its system status and the triage state people gave it.
+- ``exception_history``: append-only, one row per change to an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RUN_STATUSES = ("succeeded", "failed")
+STATUSES = ("open", "resolved", "record_missing", "unconfirmed")
+TRIAGE_STATES = ("none", "acknowledged", "snoozed", "disputed", "done")
+
+CheckName = String(64)  # a registry key
+Code = String(32)  # a CRN, subject, staff, team or provider code
+Timestamp = DateTime(timezone=True)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({listed})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    __table_args__ = (CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    finished_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class RunTable(Base):
+    """Rows read, kept and rejected from one table of the extract on one run."""
+
+    __tablename__ = "run_tables"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_kept: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+
+
+class Reject(Base):
+    """A row of the extract that was not checked, and why (DATA-CONTRACT.md)."""
+
+    __tablename__ = "rejects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    key: Mapped[str | None] = mapped_column(Text)
+    column_name: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class RunCheck(Base):
+    """How one check fared on one run: ok, disabled or error."""
+
+    __tablename__ = "run_checks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    check: Mapped[str] = mapped_column(CheckName, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    found: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class StoredException(Base):
+    """One exception, followed from the day it appears to the day its fix is confirmed."""
+
+    __tablename__ = "exceptions"
+    __table_args__ = (
+        UniqueConstraint("check", "crn", "subject", name="uq_exceptions_identity"),
+        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint(_one_of("triage", TRIAGE_STATES), name="triage"),
+        Index(None, "spo_staff_code", "status"),
+        Index(None, "team_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    check: Mapped[str] = mapped_column(CheckName)
+    crn: Mapped[str] = mapped_column(Code)
+    subject: Mapped[str] = mapped_column(Code)
+    severity: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    staff_code: Mapped[str | None] = mapped_column(Code)
+    team_code: Mapped[str | None] = mapped_column(Code)
+    spo_staff_code: Mapped[str | None] = mapped_column(Code)
+    status: Mapped[str] = mapped_column(String(16))
+    first_seen: Mapped[dt.date] = mapped_column(Date)
+    last_seen: Mapped[dt.date] = mapped_column(Date)
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    reopen_count: Mapped[int] = mapped_column(Integer)
+    triage: Mapped[str] = mapped_column(String(16))
+    snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
+    dispute_reason: Mapped[str | None] = mapped_column(Text)
+    triage_by: Mapped[str | None] = mapped_column(String(128))
+    triage_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class HistoryEntry(Base):
+    """One change to an exception: what, when, and which run or which person."""
+
+    __tablename__ = "exception_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exception_id: Mapped[int] = mapped_column(ForeignKey("exceptions.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    person: Mapped[str | None] = mapped_column(String(128))
+    what: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class CheckCount(Base):
+    """Exceptions per run, check and team after the run: for trends."""
+
+    __tablename__ = "check_counts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    check: Mapped[str] = mapped_column(CheckName)
+    team_code: Mapped[str | None] = mapped_column(Code)
+    open: Mapped[int] = mapped_column(Integer)
+    new: Mapped[int] = mapped_column(Integer)
+    still_open: Mapped[int] = mapped_column(Integer)
+    reopened: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+    record_missing: Mapped[int] = mapped_column(Integer)
+    unconfirmed: Mapped[int] = mapped_column(Integer)
+
+
+class MeasureFigure(Base):
+    """One timeliness measure at one level (national, provider, team) on one run."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    measure: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(16))
+    provider_code: Mapped[str | None] = mapped_column(Code)
+    team_code: Mapped[str | None] = mapped_column(Code)
+    provider_type: Mapped[str | None] = mapped_column(String(8))
+    met: Mapped[int] = mapped_column(Integer)
+    eligible: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[float | None] = mapped_column(Float)
+    inspection_figure: Mapped[str | None] = mapped_column(Text)
+    inspection_paragraph: Mapped[str | None] = mapped_column(Text)
+    window_from: Mapped[dt.date] = mapped_column(Date)
+    window_to: Mapped[dt.date] = mapped_column(Date)

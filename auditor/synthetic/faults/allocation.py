@@ -1,0 +1,156 @@
+"""Faults in the case allocation record: rsr_missing, allocation_unrecorded and
+allocation_mismatch.
+
+Removing a score or a decision never causes a mismatch (a missing score is no reason
+for the NPS; a missing decision is no CRC decision), and a score or decision removed
+from every row of an event leaves the other rule's field in place, so each fault raises
+its own exception only. A mismatch is made by turning the decision of one event of a
+person who needs the NPS into a CRC one, for each reason the rule lists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from auditor.synthetic.allocations import RSR_THRESHOLD, person_criteria
+from auditor.synthetic.facts import NO_DAY
+from auditor.synthetic.faults.injection import Form, Injection, among, of, persons_of, set_where
+
+
+def _allocated_due_events(ctx: Injection) -> pl.DataFrame:
+    due = ctx.due_events(1, since_2014=True)
+    return due.filter(among("event_id", ctx.caseload.case_allocations["event_id"]))
+
+
+def _edge_forms(ctx: Injection, pids: np.ndarray, share: float) -> list[Form]:
+    return [
+        Form(
+            "the day after its working day ran out",
+            share,
+            np.intersect1d(pids, ctx.edge_pids("fault1")),
+        ),
+        Form(
+            "sentenced on 2014-06-01, the first day the rule applies",
+            share,
+            np.intersect1d(pids, ctx.edge_pids("required_fault")),
+        ),
+    ]
+
+
+def rsr_missing(ctx: Injection) -> None:
+    events = _allocated_due_events(ctx)
+    pids = persons_of(events)
+    plan = ctx.plan(
+        "rsr_missing",
+        [
+            Form("no RSR score recorded", 0.7, pids),
+            Form("RSR score dated after the as-of date", 0.2, pids),
+            *_edge_forms(ctx, pids, 0.02),
+        ],
+    )
+    frame = ctx.caseload.case_allocations
+    for form, chosen in plan.items():
+        targets = events.filter(of(chosen))
+        rows = among("event_id", targets["event_id"])
+        if form == "RSR score dated after the as-of date":
+            frame = set_where(frame, rows & pl.col("rsr").is_not_null(), assessed=pl.lit(ctx.d + 3))
+        else:
+            frame = set_where(frame, rows, rsr=None, assessed=NO_DAY)
+        ctx.record("rsr_missing", targets["pid"], targets["event_id"], f"rsr_missing: {form}")
+    ctx.update(case_allocations=frame)
+
+
+def allocation_unrecorded(ctx: Injection) -> None:
+    events = _allocated_due_events(ctx)
+    pids = persons_of(events)
+    plan = ctx.plan(
+        "allocation_unrecorded",
+        [
+            Form("no allocation decision recorded", 0.7, pids),
+            Form("decision dated after the as-of date", 0.2, pids),
+            *_edge_forms(ctx, pids, 0.02),
+        ],
+    )
+    frame = ctx.caseload.case_allocations
+    for form, chosen in plan.items():
+        targets = events.filter(of(chosen))
+        rows = among("event_id", targets["event_id"])
+        if form == "decision dated after the as-of date":
+            frame = set_where(frame, rows, decided=pl.lit(ctx.d + 2))
+        else:
+            frame = set_where(frame, rows, decision=None, decided=NO_DAY)
+        ctx.record(
+            "allocation_unrecorded",
+            targets["pid"],
+            targets["event_id"],
+            f"allocation_unrecorded: {form}",
+        )
+    ctx.update(case_allocations=frame)
+
+
+def _decisions(ctx: Injection) -> pl.DataFrame:
+    """The decision row of each active event (the rule's choice of allocation)."""
+    d = ctx.d
+    exists = (pl.col("decided") == NO_DAY) | (pl.col("decided") <= d)
+    rows = ctx.caseload.case_allocations.filter(exists & pl.col("decision").is_not_null())
+    latest = (
+        rows.sort("event_id", "decided", "case_allocation_id", maintain_order=True)
+        .group_by("event_id", maintain_order=True)
+        .last()
+    )
+    counts = ctx.caseload.case_allocations.group_by("event_id").agg(rows=pl.len())
+    active = ctx.caseload.events.filter(pl.col("is_active")).select("event_id")
+    scored = (pl.col("assessed") == NO_DAY) | (pl.col("assessed") <= d)
+    return (
+        latest.join(active, on="event_id")
+        .join(counts, on="event_id", how="left")
+        .with_columns(score=pl.when(scored).then(pl.col("rsr")))
+        .sort("event_id", maintain_order=True)
+    )
+
+
+def allocation_mismatch(ctx: Injection) -> None:
+    criteria = person_criteria(ctx.caseload.world, ctx.caseload.facts, ctx.caseload.flags)
+    decided = _decisions(ctx).join(criteria, on="pid", how="left", maintain_order="left")
+    high_score = (pl.col("score") > RSR_THRESHOLD).fill_null(False)
+    plain = ~pl.col("nps_required")
+
+    conditions = {
+        "CRC decision with RSR above 6.89 %": high_score & plain,
+        "CRC decision with an active high or very high RoSH flag": pl.col("high_rosh"),
+        "CRC decision for a MAPPA case": pl.col("mappa"),
+        "CRC decision for a person eligible for deportation": pl.col("deportation"),
+        "escalation to the NPS not recorded": (pl.col("rows") > 1) & (pl.col("decision") == "NPS"),
+        "CRC decision with RSR 6.90 %, just above the threshold": ~high_score
+        & plain
+        & (pl.col("decision") == "CRC")
+        & pl.col("score").is_not_null(),
+    }
+    shares = [0.25, 0.2, 0.2, 0.1, 0.1, 0.05]
+    forms = [
+        Form(name, share, persons_of(decided.filter(expr)))
+        for (name, expr), share in zip(conditions.items(), shares, strict=True)
+    ]
+    frame = ctx.caseload.case_allocations
+    for form, chosen in ctx.plan("allocation_mismatch", forms).items():
+        targets = (
+            decided.filter(conditions[form] & of(chosen))
+            .group_by("pid", maintain_order=True)
+            .first()
+        )
+        rows = among("event_id", targets["event_id"])
+        if form.startswith("escalation"):
+            frame = frame.filter(~(rows & (pl.col("decision") == "NPS")))
+        elif form.endswith("threshold"):
+            decision_rows = among("case_allocation_id", targets["case_allocation_id"])
+            frame = set_where(frame, decision_rows, rsr=pl.lit(RSR_THRESHOLD + 1))
+        else:
+            frame = set_where(frame, rows, decision="CRC")
+        ctx.record(
+            "allocation_mismatch",
+            targets["pid"],
+            targets["event_id"],
+            f"allocation_mismatch: {form}",
+        )
+    ctx.update(case_allocations=frame)

@@ -1,0 +1,251 @@
+"""Delivering a run's digests: the ledger protocol, retries with backoff, and the report
+for the run summary.
+
+For each digest, in order:
+
+1. skip it when the ledger already holds it as ``sent``, ``rejected`` (shown again in
+   the report) or ``sending`` (unconfirmed: a crash or a lost reply mid-send; it may
+   have arrived, so it is not repeated unless ``resend_unconfirmed``);
+2. save ``sending``, hand it to the notifier, save the outcome;
+3. on a transient failure, wait ``base_delay * 2**(n-1)`` seconds (capped) and try again,
+   up to ``attempts`` times; then leave it ``deferred`` for the next attempt. When the
+   transport itself is unavailable, stop: the rest stay unsent (no entry) and go on the
+   next attempt.
+
+Nothing here raises for a failed delivery: the outcome is in the report, and the run's
+data is never touched. ``notify_run`` is the whole of ``auditor notify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
+
+from auditor.errors import AuditorError
+from notifiers.base import (
+    Notifier,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    TransportUnavailable,
+    UnconfirmedDeliveryError,
+)
+from notifiers.digest import Digest, DigestInput, build_digests
+from notifiers.ledger import Ledger, LedgerEntry
+from notifiers.message import build_message, new_message_id
+from notifiers.recipients import Problem
+
+Outcome = Literal[
+    "sent", "already_sent", "rejected", "deferred", "unconfirmed", "not_attempted", "previewed"
+]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # tries per email within one delivery
+    base_delay: float = 2.0  # seconds before the first retry; doubles each time
+    max_delay: float = 60.0
+
+    def delay(self, failures: int) -> float:
+        return float(min(self.max_delay, self.base_delay * 2 ** (failures - 1)))
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    key: str
+    address: str
+    outcome: Outcome
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    results: list[DeliveryResult]
+    problems: list[Problem]
+    digests: list[Digest] = field(repr=False)
+
+    def outcome(self, outcome: Outcome) -> list[DeliveryResult]:
+        return [r for r in self.results if r.outcome == outcome]
+
+    @property
+    def complete(self) -> bool:
+        """Nothing is left for a later attempt."""
+        return not (self.outcome("deferred") or self.outcome("not_attempted"))
+
+    def summary_lines(self) -> list[str]:
+        """What the run summary shows about the emails."""
+        counts = {o: len(self.outcome(o)) for o in get_args(Outcome)}
+        lines = [
+            ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in counts.items() if n) or "no email"
+        ]
+        for result in self.results:
+            if result.outcome in ("rejected", "deferred", "unconfirmed"):
+                lines.append(f"{result.outcome}: {result.address}: {result.detail}")
+        lines.extend(problem.detail for problem in self.problems)
+        return lines
+
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Delivery:
+    """One delivery of one run's digests through one notifier."""
+
+    run_id: int
+    as_of: dt.date
+    ledger: Ledger
+    notifier: Notifier
+    from_address: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Sleep = time.sleep
+    clock: Clock = _utc_now
+
+    def deliver(
+        self, digests: Sequence[Digest], *, force: bool = False, resend_unconfirmed: bool = False
+    ) -> list[DeliveryResult]:
+        """Send what the ledger does not hold as done (``force``: send them all)."""
+        entries = self.ledger.entries(self.run_id)
+        results: list[DeliveryResult] = []
+        stopped: str | None = None
+        for digest in digests:
+            entry = entries.get(digest.key)
+            done = None if force else _done(entry, resend_unconfirmed)
+            if done is not None:
+                results.append(DeliveryResult(digest.key, digest.address, *done))
+            elif stopped is not None:
+                results.append(DeliveryResult(digest.key, digest.address, "not_attempted", stopped))
+            else:
+                result, unavailable = self._send(digest, entry)
+                results.append(result)
+                if unavailable:
+                    stopped = f"not tried: the transport is unavailable ({result.detail})"
+        return results
+
+    def _send(self, digest: Digest, entry: LedgerEntry | None) -> tuple[DeliveryResult, bool]:
+        entry = self._entry(digest, entry)
+        try:
+            message = build_message(
+                subject=digest.subject, text=digest.text, html=digest.html,
+                from_address=self.from_address, to_address=digest.address,
+                to_name=digest.name, message_id=entry.message_id,
+                headers={"X-Auditor-Run": str(self.run_id)},
+            )  # fmt: skip
+        except ValueError as exc:
+            return self._settle(digest, entry, "rejected", f"cannot build the email: {exc}"), False
+        failures = 0
+        while True:
+            entry = self._save(entry, "sending", entry.detail, attempts=entry.attempts + 1)
+            try:
+                self.notifier.send(message)
+            except TransientDeliveryError as exc:
+                failures += 1
+                entry = self._save(entry, "deferred", str(exc))
+                if failures >= self.policy.attempts:
+                    result = DeliveryResult(digest.key, digest.address, "deferred", str(exc))
+                    return result, isinstance(exc, TransportUnavailable)
+                self.sleep(self.policy.delay(failures))
+            except PermanentDeliveryError as exc:
+                return self._settle(digest, entry, "rejected", str(exc)), False
+            except UnconfirmedDeliveryError as exc:
+                self._save(entry, "sending", str(exc))
+                return DeliveryResult(digest.key, digest.address, "unconfirmed", str(exc)), False
+            else:
+                return self._settle(digest, entry, "sent", None), False
+
+    def _entry(self, digest: Digest, entry: LedgerEntry | None) -> LedgerEntry:
+        """The ledger entry for this attempt; a resend of a sent email gets a new
+        Message-ID (mail systems drop a second copy of one they already hold)."""
+        if entry is None or entry.status == "sent":
+            message_id = new_message_id(self.from_address, self.run_id)
+            attempts = entry.attempts if entry else 0
+            return LedgerEntry(
+                self.run_id, digest.key, digest.address, self.as_of, "sending",
+                message_id, attempts, None, self.clock(),
+            )  # fmt: skip
+        return replace(entry, address=digest.address)
+
+    def _settle(
+        self,
+        digest: Digest,
+        entry: LedgerEntry,
+        status: Literal["sent", "rejected"],
+        detail: str | None,
+    ) -> DeliveryResult:
+        self._save(entry, status, detail)
+        return DeliveryResult(digest.key, digest.address, status, detail)
+
+    def _save(
+        self, entry: LedgerEntry, status: str, detail: str | None, attempts: int | None = None
+    ) -> LedgerEntry:
+        saved = replace(
+            entry,
+            status=status,  # type: ignore[arg-type]
+            detail=detail,
+            attempts=entry.attempts if attempts is None else attempts,
+            updated_at=self.clock(),
+        )
+        self.ledger.save(saved)
+        return saved
+
+
+def _done(entry: LedgerEntry | None, resend_unconfirmed: bool) -> tuple[Outcome, str | None] | None:
+    """The outcome of an earlier delivery that stands, or None to send now."""
+    if entry is None or entry.status == "deferred":
+        return None
+    if entry.status == "sent":
+        return "already_sent", None
+    if entry.status == "rejected":
+        return "rejected", entry.detail
+    if resend_unconfirmed:
+        return None
+    return "unconfirmed", entry.detail or "interrupted while sending; it may have arrived"
+
+
+def notify_run(
+    inputs: DigestInput,
+    ledger: Ledger,
+    notifier: Notifier | None,
+    *,
+    dry_run: bool = False,
+    to: str | None = None,
+    resend_unconfirmed: bool = False,
+    policy: RetryPolicy | None = None,
+    sleep: Sleep = time.sleep,
+) -> DeliveryReport:
+    """Build a run's digests and send those not yet sent (``auditor notify --run ID``).
+
+    ``dry_run``: build and return them, send nothing, write nothing. ``to``: only the
+    email(s) to that address, sent again whatever the ledger says. ``notifier`` may be
+    None for a dry run; otherwise it is closed on return.
+    """
+    batch = build_digests(inputs, ledger.last_sent(inputs.run_id))
+    digests = batch.digests
+    if to is not None:
+        digests = [d for d in digests if d.address.lower() == to.strip().lower()]
+        if not digests:
+            raise AuditorError(
+                f"run {inputs.run_id} has no email to {to} "
+                f"({len(batch.digests)} emails in the run); check the address."
+            )
+    if dry_run:
+        results = [DeliveryResult(d.key, d.address, "previewed") for d in digests]
+        return DeliveryReport(results, batch.problems, digests)
+    if notifier is None:
+        raise ValueError("notify_run needs a notifier unless dry_run is set")
+    delivery = Delivery(
+        inputs.run_id, inputs.as_of, ledger, notifier, inputs.settings.from_address,
+        policy or RetryPolicy(), sleep,
+    )  # fmt: skip
+    with notifier:
+        results = delivery.deliver(
+            digests, force=to is not None, resend_unconfirmed=resend_unconfirmed
+        )
+    return DeliveryReport(results, batch.problems, digests)

@@ -1,0 +1,131 @@
+"""`auditor validate`: exit 0 with a report and a rejects file, or 2 with a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import typer
+
+import auditor.cli
+from auditor.cli import validate
+from auditor.sources import write_database, write_extract
+from schemas.examples import example_rows, example_table, example_tables
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run `auditor ARGS` through the real entry point; returns (exit code, output)."""
+    app = typer.Typer(name="auditor", add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(lambda: None)
+    monkeypatch.setattr(auditor.cli, "app", app)
+    monkeypatch.setattr(auditor.cli, "_register", lambda: validate.register(app))
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def invoke(*args: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as done:
+            auditor.cli.main(list(args))
+        captured = capsys.readouterr()
+        return int(done.value.code or 0), captured.out + captured.err
+
+    return invoke
+
+
+def test_a_clean_extract_exits_0_and_writes_an_empty_rejects_file(run, tmp_path: Path) -> None:
+    write_extract(example_tables(), tmp_path / "extract")
+
+    code, output = run("validate", "--extract", str(tmp_path / "extract"), "--as-of", "2026-11-25")
+
+    assert code == 0
+    assert "contacts" in output and "Rejects: 0 line(s) written to" in output
+    assert pl.read_csv(tmp_path / "rejects.csv").columns == [
+        "table", "row_number", "key", "column", "reason",
+    ]  # fmt: skip
+
+
+def test_rejects_are_reported_and_written_where_asked(run, tmp_path: Path) -> None:
+    offenders = [dict(row) for row in example_rows("offenders") * 7]
+    for number, row in enumerate(offenders):
+        row["crn"] = f"X1{number:05d}"
+    offenders.append(offenders[0] | {"crn": "X12"})  # 1 reject in 22 rows: under 5 %
+    tables = example_tables() | {"offenders": example_table("offenders", offenders)}
+    tables["offender_managers"] = tables["offender_managers"].clear()
+    for name in ("events", "case_allocations", "registrations", "registration_reviews",
+                 "assessments", "contacts", "documents"):  # fmt: skip
+        tables[name] = tables[name].clear()
+    write_extract(tables, tmp_path / "extract", "csv")
+
+    code, output = run(
+        "validate", "--extract", str(tmp_path / "extract"), "--rejects", str(tmp_path / "r.csv")
+    )
+
+    assert code == 0, output
+    assert "crn is not one letter then six digits (1)" in output
+    rejects = pl.read_csv(tmp_path / "r.csv")
+    assert rejects.row(0) == (
+        "offenders",
+        22,
+        "crn=X12",
+        "crn",
+        "crn 'X12' is not one letter then six digits",
+    )
+
+
+def test_too_many_rejects_exits_2_after_writing_the_rejects(run, tmp_path: Path) -> None:
+    tables = example_tables()
+    tables["documents"] = tables["documents"].with_columns(document_type=pl.lit("LETTER"))
+    write_extract(tables, tmp_path / "extract")
+
+    code, output = run("validate", "--extract", str(tmp_path / "extract"))
+
+    assert code == 2
+    assert "table documents: 100.0% of rows rejected" in output
+    assert "raise max_reject_share in the source section of config.toml" in output
+    assert "Traceback" not in output
+    assert pl.read_csv(tmp_path / "rejects.csv").height == 1
+
+
+def test_a_structural_fault_exits_2_without_a_traceback(run, tmp_path: Path) -> None:
+    write_extract({n: f for n, f in example_tables().items() if n != "events"}, tmp_path)
+
+    code, output = run("validate", "--extract", str(tmp_path))
+
+    assert code == 2
+    assert "missing table(s): events.csv or events.parquet" in output
+    assert "Traceback" not in output
+
+
+def test_a_database_source(run, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'extract.db'}"
+    write_database(example_tables(), url)
+
+    code, output = run("validate", "--url", url, "--rejects", str(tmp_path / "r.csv"))
+
+    assert code == 0, output
+    assert "database table contacts" in output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate",),
+        ("validate", "--extract", "nowhere", "--url", "sqlite:///x.db"),
+        ("validate", "--extract", "nowhere", "--as-of", "25/11/2026"),
+    ],
+)
+def test_usage_mistakes_exit_2(run, tmp_path: Path, monkeypatch, args: tuple[str, ...]) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    code, output = run(*args)
+
+    assert code == 2
+    assert "Traceback" not in output
+
+
+def test_help_names_every_option(run) -> None:
+    code, output = run("validate", "--help")
+
+    assert code == 0
+    for option in ("--extract", "--url", "--as-of", "--rejects", "--config"):
+        assert option in output

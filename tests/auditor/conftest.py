@@ -1,0 +1,3 @@
+"""Fixtures shared by the tests of auditor/: the store on SQLite and PostgreSQL."""
+
+from tests.auditor.stores import store, store_url  # noqa: F401

@@ -1,0 +1,307 @@
+"""Loading extracts: the same tables from CSV, Parquet and SQLite; structural faults stop."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from auditor.errors import ExtractError
+from auditor.sources import Extract, load_database, load_extract, write_database, write_extract
+from schemas.examples import example_tables
+
+REFERENCE = ("register_types", "contact_types")
+
+
+def assert_same_tables(extract: Extract, tables: dict[str, pl.DataFrame]) -> None:
+    for name, frame in tables.items():
+        assert_frame_equal(extract.tables[name].collect(), frame)
+
+
+def csv_extract(tmp_path: Path) -> Path:
+    write_extract(example_tables(), tmp_path, "csv")
+    return tmp_path
+
+
+def set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set one value of a CSV file (row: 1-based data row)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[row][rows[0].index(column)] = value
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_files_load_to_the_contract_types(tmp_path: Path, fmt: str) -> None:
+    write_extract(example_tables(), tmp_path, fmt)  # type: ignore[arg-type]
+
+    extract = load_extract(tmp_path)
+
+    assert_same_tables(extract, example_tables())
+    assert extract.bundled == frozenset()
+    assert extract.sources["contacts"] == f"contacts.{fmt}"
+
+
+def test_a_sqlite_database_loads_to_the_same_frames(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'extract.db'}"
+    write_database(example_tables(), url)
+
+    extract = load_database(url)
+
+    assert_same_tables(extract, example_tables())
+    assert extract.sources["events"] == "database table events"
+
+
+def test_a_mixed_csv_and_parquet_extract_loads(tmp_path: Path) -> None:
+    tables = example_tables()
+    write_extract({n: f for n, f in tables.items() if n < "f"}, tmp_path, "csv")
+    write_extract({n: f for n, f in tables.items() if n >= "f"}, tmp_path, "parquet")
+
+    extract = load_extract(tmp_path)
+
+    assert_same_tables(extract, tables)
+    assert {extract.sources["contacts"], extract.sources["teams"]} == {
+        "contacts.csv",
+        "teams.parquet",
+    }
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet", "sqlite"])
+def test_absent_reference_tables_fall_back_to_the_bundled_ones(tmp_path: Path, source: str) -> None:
+    tables = {n: f for n, f in example_tables().items() if n not in REFERENCE}
+
+    extract = _load(tables, tmp_path, source)
+
+    assert extract.bundled == frozenset(REFERENCE)
+    assert extract.sources["contact_types"] == "bundled default"
+    assert_same_tables(extract, example_tables())
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet", "sqlite"])
+def test_extra_columns_are_ignored_and_absent_soft_deleted_is_false(
+    tmp_path: Path, source: str
+) -> None:
+    tables = example_tables()
+    tables["events"] = tables["events"].drop("soft_deleted").with_columns(note=pl.lit("x"))
+
+    extract = _load(tables, tmp_path, source)
+
+    assert_same_tables(extract, example_tables())
+
+
+def _load(tables: dict[str, pl.DataFrame], tmp_path: Path, source: str) -> Extract:
+    if source == "sqlite":
+        url = f"sqlite:///{tmp_path / 'extract.db'}"
+        write_database(tables, url)
+        return load_database(url)
+    write_extract(tables, tmp_path, source)  # type: ignore[arg-type]
+    return load_extract(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("column", "text", "expected"),
+    [
+        ("active", "TRUE", True),
+        ("active", "False", False),
+        ("active", "", None),
+    ],
+)
+def test_csv_booleans_in_any_case(tmp_path: Path, column: str, text: str, expected: object) -> None:
+    set_cell(csv_extract(tmp_path) / "events.csv", 2, column, text)
+
+    events = load_extract(tmp_path).tables["events"].collect()
+
+    assert events[column][1] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-02T09:30:00", dt.datetime(2026, 3, 2, 9, 30)),
+        ("2026-03-02 09:30:00", dt.datetime(2026, 3, 2, 9, 30)),
+        ("2026-03-02 09:30:00.125", dt.datetime(2026, 3, 2, 9, 30, 0, 125000)),
+        ("2026-03-02T09:30", dt.datetime(2026, 3, 2, 9, 30)),
+    ],
+)
+def test_csv_datetimes_in_iso_forms(tmp_path: Path, text: str, expected: dt.datetime) -> None:
+    set_cell(csv_extract(tmp_path) / "contacts.csv", 2, "created_datetime", text)
+
+    contacts = load_extract(tmp_path).tables["contacts"].collect()
+
+    assert contacts["created_datetime"][1] == expected
+
+
+# --- structural faults stop the run ------------------------------------------------------
+
+VALUE_FAULTS = [
+    ("sentence_date", "2026-13-02", "'2026-13-02' is not a date in the form YYYY-MM-DD"),
+    ("event_number", "abc", "'abc' is not a whole number"),
+    ("active", "maybe", "'maybe' is not true or false"),
+    ("active", "1", "'1' is not true or false"),
+]
+
+
+@pytest.mark.parametrize(("column", "text", "problem"), VALUE_FAULTS)
+def test_a_csv_value_of_the_wrong_type_names_file_table_column_row_and_line(
+    tmp_path: Path, column: str, text: str, problem: str
+) -> None:
+    set_cell(csv_extract(tmp_path) / "events.csv", 2, column, text)
+
+    with pytest.raises(ExtractError) as stop:
+        load_extract(tmp_path)
+
+    assert f"events.csv (table events), column {column}, row 2 (line 3), event_id=2: " in str(
+        stop.value
+    )
+    assert problem in str(stop.value)
+
+
+def test_line_numbers_count_multi_line_values(tmp_path: Path) -> None:
+    set_cell(csv_extract(tmp_path) / "events.csv", 1, "court_name", "Camden\nMagistrates")
+    set_cell(tmp_path / "events.csv", 2, "sentence_date", "yesterday")
+
+    with pytest.raises(ExtractError, match=r"row 2 \(line 4\)"):
+        load_extract(tmp_path)
+
+
+def test_a_bad_datetime_in_csv(tmp_path: Path) -> None:
+    set_cell(csv_extract(tmp_path) / "contacts.csv", 3, "created_datetime", "2026-03-02T25:00")
+
+    with pytest.raises(ExtractError, match=r"contacts.csv .*created_datetime, row 3 \(line 4\)"):
+        load_extract(tmp_path)
+
+
+def test_a_csv_without_a_required_column(tmp_path: Path) -> None:
+    write_extract({"offenders": example_tables()["offenders"].drop("surname")}, tmp_path, "csv")
+    write_extract({n: f for n, f in example_tables().items() if n != "offenders"}, tmp_path)
+
+    with pytest.raises(ExtractError, match=r"offenders.csv \(table offenders\): missing .*surname"):
+        load_extract(tmp_path)
+
+
+def test_a_missing_table_names_it_and_the_folder(tmp_path: Path) -> None:
+    write_extract({n: f for n, f in example_tables().items() if n != "events"}, tmp_path)
+
+    with pytest.raises(ExtractError, match=r"missing table\(s\): events.csv or events.parquet"):
+        load_extract(tmp_path)
+
+
+def test_a_table_given_twice_names_both_files(tmp_path: Path) -> None:
+    write_extract(example_tables(), tmp_path)
+    write_extract({"teams": example_tables()["teams"]}, tmp_path, "csv")
+
+    with pytest.raises(ExtractError, match=r"as teams.csv and teams.parquet"):
+        load_extract(tmp_path)
+
+
+def test_a_csv_that_is_not_utf8_names_row_line_and_column(tmp_path: Path) -> None:
+    path = csv_extract(tmp_path) / "offenders.csv"
+    path.write_bytes(path.read_bytes().replace(b"F2", b"F\xe92"))
+
+    with pytest.raises(ExtractError) as stop:
+        load_extract(tmp_path)
+
+    message = str(stop.value)
+    assert "offenders.csv (table offenders): column forename, row 2 (line 3)" in message
+    assert "is not UTF-8" in message
+
+
+def test_a_ragged_csv_row_names_row_and_line(tmp_path: Path) -> None:
+    path = csv_extract(tmp_path) / "teams.csv"
+    path.write_text(path.read_text() + "N07T03,Islington,N07,,false,extra\n")
+
+    with pytest.raises(ExtractError, match=r"teams.csv \(table teams\): row 3 \(line 4\) has 6"):
+        load_extract(tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_empty_file_names_file_and_table(tmp_path: Path, fmt: str) -> None:
+    write_extract(example_tables(), tmp_path)
+    (tmp_path / "staff.parquet").unlink()
+    (tmp_path / f"staff.{fmt}").write_bytes(b"")
+
+    with pytest.raises(ExtractError, match=rf"staff.{fmt} \(table staff\) is empty \(0 bytes\)"):
+        load_extract(tmp_path)
+
+
+def test_a_corrupt_parquet_file_names_file_and_table(tmp_path: Path) -> None:
+    write_extract(example_tables(), tmp_path)
+    (tmp_path / "events.parquet").write_bytes(b"PAR1 this is not parquet")
+
+    with pytest.raises(ExtractError, match=r"events.parquet \(table events\) is not a readable"):
+        load_extract(tmp_path)
+
+
+def test_a_parquet_column_of_an_incompatible_type_names_it(tmp_path: Path) -> None:
+    tables = example_tables()
+    tables["events"] = tables["events"].with_columns(pl.col("sentence_date").cast(pl.Int32))
+    write_extract(tables, tmp_path)
+
+    with pytest.raises(ExtractError, match=r"events.parquet \(table events\), column sentence_"):
+        load_extract(tmp_path)
+
+
+def test_parquet_text_dates_are_read_and_checked(tmp_path: Path) -> None:
+    tables = example_tables()
+    text = tables["events"]["sentence_date"].cast(pl.String).to_list()
+    write_extract(
+        tables | {"events": tables["events"].with_columns(sentence_date=pl.Series(text))}, tmp_path
+    )
+    assert_same_tables(load_extract(tmp_path), example_tables())
+
+    text[2] = "31/01/2026"
+    write_extract(
+        tables | {"events": tables["events"].with_columns(sentence_date=pl.Series(text))}, tmp_path
+    )
+    with pytest.raises(ExtractError, match=r"events.parquet .*sentence_date, row 3, event_id=3"):
+        load_extract(tmp_path)
+
+
+def test_parquet_of_other_integer_widths_and_time_zones(tmp_path: Path) -> None:
+    tables = example_tables()
+    contacts = tables["contacts"].with_columns(
+        pl.col("contact_id").cast(pl.Int32),
+        pl.col("created_datetime").dt.replace_time_zone("Europe/London").dt.cast_time_unit("ns"),
+    )
+    write_extract(tables | {"contacts": contacts}, tmp_path)
+
+    assert_same_tables(load_extract(tmp_path), example_tables())
+
+
+def test_a_database_value_of_the_wrong_type_names_table_column_and_row(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'extract.db'}"
+    tables = example_tables()
+    tables["events"] = tables["events"].with_columns(pl.col("event_number").cast(pl.String))
+    tables["events"][1, "event_number"] = "two"
+    write_database(tables, url)
+
+    with pytest.raises(ExtractError) as stop:
+        load_database(url)
+
+    assert "database table events (table events), column event_number, row 2, event_id=2: " in str(
+        stop.value
+    )
+
+
+def test_a_database_without_a_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'extract.db'}"
+    write_database({n: f for n, f in example_tables().items() if n != "events"}, url)
+
+    with pytest.raises(ExtractError, match="missing table\\(s\\): events"):
+        load_database(url)
+
+
+def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
+    with pytest.raises(ExtractError, match="no such SQLite database file"):
+        load_database(f"sqlite:///{tmp_path / 'nothing.db'}")
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ExtractError, match="no such directory"):
+        load_extract(tmp_path / "nowhere")

@@ -1,0 +1,286 @@
+"""Row-level faults: each bad row is rejected with its reason, every other row is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pytest
+
+from auditor.errors import ExtractError, TooManyRejects
+from auditor.sources import Extract
+from schemas import TABLE_NAMES
+from schemas.examples import AS_OF, example_rows, example_table, example_tables
+from schemas.validation import Validated, screen_extract, validate_extract
+
+
+def extract_of(tables: dict[str, pl.DataFrame]) -> Extract:
+    return Extract(
+        tables={n: f.lazy() for n, f in tables.items()},
+        sources={n: f"{n}.parquet" for n in tables},
+        origin="test",
+    )
+
+
+def with_rows(table: str, *rows: dict[str, Any], changes: dict[int, dict[str, Any]] | None = None):
+    """The example extract with ``rows`` added to ``table`` and some of its rows changed."""
+    tables = example_tables()
+    base = example_rows(table) if table in _ROW_TABLES else tables[table].to_dicts()
+    for index, change in (changes or {}).items():
+        base[index] |= change
+    tables[table] = example_table(table, [*base, *rows])
+    return tables
+
+
+_ROW_TABLES = {n for n in TABLE_NAMES if n not in ("register_types", "contact_types")}
+
+
+def screened(tables: dict[str, pl.DataFrame], as_of: dt.date = AS_OF) -> Validated:
+    validated = screen_extract(extract_of(tables), as_of)
+    for count in validated.table_counts():
+        assert count.read == count.kept + count.rejected
+        assert validated.tables[count.table].collect().height == count.kept
+    return validated
+
+
+def rejects_of(validated: Validated) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in validated.rejects.iter_rows()]
+
+
+ROW_FAULTS = [
+    pytest.param(
+        "offenders",
+        {"crn": "X12", "forename": "A", "surname": "B", "date_of_birth": dt.date(1990, 1, 1)},
+        [("offenders", 4, "crn=X12", "crn", "crn 'X12' is not one letter then six digits")],
+        id="malformed-crn",
+    ),
+    pytest.param(
+        "events",
+        {"event_id": 9, "crn": "X000001", "event_number": 2, "sentence_date": AS_OF,
+         "disposal_type_code": "ZZ", "offence_category": "OTHER", "domestic_abuse": False,
+         "active": True},
+        [("events", 4, "event_id=9", "disposal_type_code",
+          "disposal_type_code 'ZZ' is not one of CO, SSO, SC, LIC")],
+        id="unknown-code",
+    ),
+    pytest.param(
+        "registrations",
+        {"registration_id": 9, "crn": "X000001", "register_type_code": "ZZZZ",
+         "registration_date": AS_OF, "deregistered": False},
+        [("registrations", 3, "registration_id=9", "register_type_code",
+          "register_type_code 'ZZZZ' is not a known register type")],
+        id="unknown-register-type",
+    ),
+    pytest.param(
+        "contacts",
+        {"contact_id": 9, "crn": "X000001", "event_id": 7, "contact_type_code": "COAI",
+         "contact_date": AS_OF, "created_datetime": dt.datetime(2026, 1, 1)},
+        [("contacts", 4, "contact_id=9", "event_id", "event_id 7 refers to no row in events")],
+        id="orphan-reference",
+    ),
+    pytest.param(
+        "contacts",
+        {"contact_id": 9, "crn": "X000001", "contact_type_code": "NOPE",
+         "contact_date": AS_OF, "created_datetime": dt.datetime(2026, 1, 1)},
+        [("contacts", 4, "contact_id=9", "contact_type_code",
+          "contact_type_code 'NOPE' is not a known contact type")],
+        id="unknown-contact-type",
+    ),
+    pytest.param(
+        "documents",
+        {"document_id": 1, "crn": "X000002", "document_type": "OTHER", "document_name": "b",
+         "created_datetime": dt.datetime(2026, 1, 1)},
+        [
+            ("documents", 1, "document_id=1", "document_id",
+             "duplicate key document_id=1 (also row 2)"),
+            ("documents", 2, "document_id=1", "document_id",
+             "duplicate key document_id=1 (also row 1)"),
+        ],
+        id="duplicate-key",
+    ),
+    pytest.param(
+        "staff",
+        {"staff_code": "N07A009", "forename": None, "surname": "Roe", "team_code": "N07T01"},
+        [("staff", 4, "staff_code=N07A009", "forename",
+          "forename is empty but the contract requires a value")],
+        id="null-in-required-column",
+    ),
+    pytest.param(
+        "case_allocations",
+        {"case_allocation_id": 9, "event_id": 1, "crn": "X000001", "rsr_score": Decimal("150")},
+        [("case_allocations", 4, "case_allocation_id=9", "rsr_score",
+          "rsr_score 150.00 is more than 100")],
+        id="out-of-range",
+    ),
+    pytest.param(
+        "offender_managers",
+        {"offender_manager_id": 9, "crn": "X000001", "staff_code": "N07A001",
+         "team_code": "N07T02", "allocation_date": dt.date(2026, 6, 1)},
+        [
+            ("offender_managers", 1, "offender_manager_id=1", None,
+             "more than one current offender manager at 2026-11-25"),
+            ("offender_managers", 4, "offender_manager_id=9", None,
+             "more than one current offender manager at 2026-11-25"),
+        ],
+        id="two-current-offender-managers",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("table", "row", "expected"), ROW_FAULTS)
+def test_a_bad_row_is_rejected_with_its_reason_and_every_other_row_is_kept(
+    table: str, row: dict[str, Any], expected: list[tuple[Any, ...]]
+) -> None:
+    validated = screened(with_rows(table, row))
+
+    assert rejects_of(validated) == expected
+    original = example_tables()
+    for count in validated.table_counts():
+        name = count.table
+        bad = len(expected) if name == table else 0
+        assert (count.read, count.rejected) == (original[name].height + (name == table), bad)
+
+
+def test_a_child_of_a_rejected_parent_is_rejected_too() -> None:
+    validated = screened(with_rows("offenders", changes={2: {"forename": None}}))
+
+    by_table = validated.rejects.group_by("table").len().sort("table").rows()
+    assert by_table == [
+        ("assessments", 2),  # crn and event_id
+        ("case_allocations", 2),
+        ("contacts", 2),
+        ("events", 1),
+        ("offender_managers", 1),
+        ("offenders", 1),
+    ]
+    event = validated.rejects.filter(pl.col("table") == "events").row(0, named=True)
+    assert (
+        event["reason"]
+        == "crn 'X000003' refers to a rejected row of offenders (parent row rejected)"
+    )
+    assert validated.count("contacts").kept == 2
+
+
+def test_soft_deleted_rows_are_kept() -> None:
+    validated = screened(with_rows("events", changes={0: {"soft_deleted": True}}))
+
+    assert validated.rejects.is_empty()
+    assert validated.tables["events"].collect()["soft_deleted"].to_list() == [True, False, False]
+
+
+def test_an_empty_nullable_reference_is_fine() -> None:
+    validated = screened(with_rows("contacts", changes={0: {"event_id": None}}))
+
+    assert validated.rejects.is_empty()
+
+
+@pytest.mark.parametrize(
+    ("allocation_date", "end_date", "rejected"),
+    [
+        (AS_OF, None, 2),  # allocated on the as-of date: current
+        (AS_OF + dt.timedelta(days=1), None, 0),  # allocated the day after: not yet current
+        (dt.date(2026, 6, 1), AS_OF, 0),  # ended on the as-of date: no longer current
+        (dt.date(2026, 6, 1), AS_OF + dt.timedelta(days=1), 2),  # ends the day after: current
+    ],
+)
+def test_current_offender_manager_boundaries(
+    allocation_date: dt.date, end_date: dt.date | None, rejected: int
+) -> None:
+    second = {"offender_manager_id": 9, "crn": "X000001", "staff_code": "N07A001",
+              "team_code": "N07T02", "allocation_date": allocation_date,
+              "end_date": end_date}  # fmt: skip
+
+    validated = screened(with_rows("offender_managers", second))
+
+    assert validated.count("offender_managers").rejected == rejected
+
+
+def test_a_soft_deleted_offender_manager_is_not_current() -> None:
+    second = {"offender_manager_id": 9, "crn": "X000001", "staff_code": "N07A001",
+              "team_code": "N07T02", "allocation_date": AS_OF, "soft_deleted": True}  # fmt: skip
+
+    assert screened(with_rows("offender_managers", second)).rejects.is_empty()
+
+
+def test_a_row_with_several_faults_lists_each_and_counts_once() -> None:
+    bad = {"event_id": 9, "crn": "X12", "event_number": 0, "sentence_date": AS_OF,
+           "disposal_type_code": "CO", "offence_category": "OTHER", "domestic_abuse": False,
+           "active": True}  # fmt: skip
+
+    validated = screened(with_rows("events", bad))
+
+    assert sorted(validated.rejects["column"]) == ["crn", "event_number"]
+    assert validated.count("events").rejected == 1
+    assert validated.top_problems("events") == [
+        ("crn is not one letter then six digits", 1),
+        ("event_number is less than 1", 1),
+    ]
+
+
+CHILDLESS = {"crn": "X000004", "forename": "A", "surname": "B", "date_of_birth": AS_OF}
+
+
+def test_too_many_rejects_stops_the_run_naming_table_share_threshold_and_reasons() -> None:
+    tables = with_rows("offenders", CHILDLESS | {"gender": "Q"})
+
+    with pytest.raises(TooManyRejects) as stop:
+        validate_extract(extract_of(tables), AS_OF, max_reject_share=0.05)
+
+    message = str(stop.value)
+    assert "table offenders: 25.0% of rows rejected (1 of 4), over the limit of 5.0%" in message
+    assert "gender is not one of M, F, N, U (1 rows)" in message
+    assert "max_reject_share in the source section of config.toml" in message
+
+
+def test_a_share_at_the_limit_is_allowed() -> None:
+    tables = with_rows("offenders", CHILDLESS | {"gender": "Q"})
+
+    validated = validate_extract(extract_of(tables), AS_OF, max_reject_share=0.25)
+
+    assert validated.count("offenders").rejected == 1
+
+
+def test_a_clean_extract_keeps_every_row() -> None:
+    validated = validate_extract(extract_of(example_tables()), AS_OF)
+
+    assert validated.rejects.is_empty()
+    assert validated.counts.columns == ["table", "rows_read", "rows_kept", "rows_rejected"]
+    assert validated.counts["table"].to_list() == list(TABLE_NAMES)
+    assert validated.counts["rows_rejected"].sum() == 0
+    assert validated.counts["rows_read"].to_list() == [f.height for f in example_tables().values()]
+
+
+def test_given_reference_tables_replace_the_bundled_ones() -> None:
+    own = example_table("register_types").filter(pl.col("register_type_code") != "MAPP")
+    tables = example_tables() | {"register_types": own}
+
+    validated = screened(tables)
+
+    assert rejects_of(validated) == [
+        ("registrations", 2, "registration_id=2", "register_type_code",
+         "register_type_code 'MAPP' is not a known register type"),
+    ]  # fmt: skip
+
+
+def test_composite_key_of_contact_types() -> None:
+    types = example_table("contact_types")
+    tables = example_tables() | {"contact_types": pl.concat([types, types.slice(3, 1)])}
+
+    validated = screened(tables)
+
+    reasons = validated.rejects["reason"].to_list()
+    assert reasons == [
+        "duplicate key contact_type_code=COHV, category=FIRST_APPOINTMENT (also row 20)",
+        "duplicate key contact_type_code=COHV, category=FIRST_APPOINTMENT (also row 4)",
+    ]
+    assert validated.count("contacts").rejected == 0  # COHV is still kept as HOME_VISIT
+
+
+def test_a_frame_of_the_wrong_type_stops_the_run() -> None:
+    tables = example_tables()
+    tables["events"] = tables["events"].with_columns(pl.col("event_number").cast(pl.Int32))
+
+    with pytest.raises(ExtractError, match="table events .*column event_number"):
+        screened(tables)
