@@ -25,11 +25,13 @@ def check(
     as_of: AsOfOption = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the exceptions here (default: exceptions.<format>)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write the exceptions (default: exceptions.<format>).",
+        ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="csv, json or parquet.")
-    ] = "csv",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, json or parquet.")] = "csv",
     measures: Annotated[
         bool, typer.Option("--measures", help="Also print the timeliness measures.")
     ] = False,
