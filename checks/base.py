@@ -64,9 +64,7 @@ class Check:
         if self.grain == "event":
             return ctx.active_events.select("crn", subject=pl.col("event_id").cast(pl.String))
         if self.grain == "registration":
-            return ctx.active_flags.select(
-                "crn", subject=pl.col("registration_id").cast(pl.String)
-            )
+            return ctx.active_flags.select("crn", subject=pl.col("registration_id").cast(pl.String))
         raise NotImplementedError(f"{self.name} must define its scope")
 
 

@@ -109,9 +109,13 @@ class CheckContext:
 def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.LazyFrame]:
     d = pl.lit(as_of, dtype=pl.Date)
     visible = _visible(tables)
-    events = visible["events"].filter(pl.col("sentence_date") <= d).with_columns(
-        is_active=pl.col("active")
-        & (pl.col("termination_date").is_null() | (pl.col("termination_date") > d))
+    events = (
+        visible["events"]
+        .filter(pl.col("sentence_date") <= d)
+        .with_columns(
+            is_active=pl.col("active")
+            & (pl.col("termination_date").is_null() | (pl.col("termination_date") > d))
+        )
     )
     active_events = events.filter(pl.col("is_active"))
     active_persons = active_events.select("crn").unique()

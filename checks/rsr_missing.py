@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-import polars as pl
-
-from checks.base import Check, Grain, findings, fmt_date
-
-if TYPE_CHECKING:
-    from checks.context import CheckContext
+from checks.base import Grain
+from checks.unrecorded_allocation_field import UnrecordedAllocationField
 
 
 @dataclass(frozen=True)
-class RsrMissing(Check):
+class RsrMissing(UnrecordedAllocationField):
     """An active event with no RSR score recorded by the working day after sentence.
 
     Raise for an active event with ``sentence_date ≥ required_from`` when
@@ -28,40 +23,11 @@ class RsrMissing(Check):
     only half of the cases was the RSR score on nDelius." (Recommendation 35.)
     """
 
-    within_working_days: int = 1
-    required_from: date = date(2014, 6, 1)
-
     name: ClassVar[str] = "rsr_missing"
     title: ClassVar[str] = "RSR score not recorded"
     grain: ClassVar[Grain] = "event"
     severity_rule: ClassVar[str] = "medium"
     paragraphs: ClassVar[tuple[str, ...]] = ("para 2.6", "para 2.28")
 
-    def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        due = ctx.wd(pl.col("sentence_date"), self.within_working_days)
-        scored = ctx.case_allocations.filter(pl.col("rsr_score").is_not_null())
-        missing = (
-            self._events(ctx)
-            .filter(ctx.overdue(pl.col("sentence_date"), self.within_working_days))
-            .join(scored, on="event_id", how="anti")
-            .with_columns(due_date=due)
-        )
-        return findings(
-            missing,
-            subject=pl.col("event_id").cast(pl.String),
-            severity=pl.lit("medium"),
-            reason=pl.format(
-                "RSR score not recorded for event {} ({} sentenced {}); due by {}",
-                pl.col("event_number"),
-                pl.col("disposal_type_code"),
-                fmt_date(pl.col("sentence_date")),
-                fmt_date(pl.col("due_date")),
-            ),
-        )
-
-    def scope(self, ctx: CheckContext) -> pl.LazyFrame:
-        """Active events sentenced on or after required_from."""
-        return self._events(ctx).select("crn", subject=pl.col("event_id").cast(pl.String))
-
-    def _events(self, ctx: CheckContext) -> pl.LazyFrame:
-        return ctx.active_events.filter(pl.col("sentence_date") >= self.required_from)
+    column: ClassVar[str] = "rsr_score"
+    missing_text: ClassVar[str] = "RSR score not recorded"

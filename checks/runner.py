@@ -103,8 +103,10 @@ def _run_one(check: Check, ctx: CheckContext, severity: str) -> pl.DataFrame:
 
 def _with_owners(frames: list[pl.DataFrame], ctx: CheckContext) -> pl.DataFrame:
     empty = pl.DataFrame(schema={k: v for k, v in EXCEPTION_SCHEMA.items()})
-    found = pl.concat(frames, how="diagonal") if frames else empty.drop(
-        "staff_code", "team_code", "spo_staff_code"
+    found = (
+        pl.concat(frames, how="diagonal")
+        if frames
+        else empty.drop("staff_code", "team_code", "spo_staff_code")
     )
     return (
         found.lazy()
