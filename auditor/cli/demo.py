@@ -1,0 +1,118 @@
+"""`auditor demo`: generate a demo caseload, audit it day by day, say where to look."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from auditor.calendar import today_in_london
+from auditor.cli.options import ConfigOption, out, settings_for, status
+from auditor.config import Settings
+from auditor.demo import Demo, DemoPlan, run_demo
+from auditor.pipeline import Notifier
+
+MAX_PERSONS = 100_000
+MAX_DAYS = 260
+
+
+def demo(
+    config: ConfigOption = None,
+    folder: Annotated[
+        Path, typer.Option("--dir", help="The demo's own folder; emptied and refilled.")
+    ] = Path("demo"),
+    persons: Annotated[int, typer.Option(help="Persons in the demo caseload.")] = 3000,
+    days: Annotated[int, typer.Option(help="Working days to audit, one run each.")] = 30,
+    seed: Annotated[int, typer.Option(help="Random seed: the same arguments, the same demo.")] = 1,
+    end: Annotated[
+        str | None,
+        typer.Option(help="Last as-of date, YYYY-MM-DD (default: today in Europe/London)."),
+    ] = None,
+) -> None:
+    """Audit a synthetic caseload over its last working days, as if Auditor had run
+    every morning: faults appear, get fixed and come back; each run is stored and
+    emailed (to .eml files). Then show where everything is."""
+    plan = DemoPlan(folder, _bounded(persons, MAX_PERSONS, "--persons"),
+                    seed, _bounded(days, MAX_DAYS, "--days"), _end(end))  # fmt: skip
+    started = time.perf_counter()
+    with status(f"Demo: {persons:,} persons over {days} working days") as update:
+        result = run_demo(settings_for(config), plan, _email, progress=update)
+    _show(result, time.perf_counter() - started)
+
+
+def _email(settings: Settings) -> list[Notifier]:
+    from auditor.notification import email_notifier
+
+    return [email_notifier(settings)]
+
+
+def _bounded(value: int, most: int, option: str) -> int:
+    if not 1 <= value <= most:
+        raise typer.BadParameter(f"must be between 1 and {most:,}, not {value}", param_hint=option)
+    return value
+
+
+def _end(value: str | None) -> dt.date:
+    if value is None:
+        return today_in_london()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)", param_hint="--end") from None
+
+
+def _show(result: Demo, seconds: float) -> None:
+    out.print(days_table(result))
+    out.print(f"{len(result.results)} runs in {seconds:.0f} s.\n")
+    out.print(where_to_look(result), highlight=False)
+
+
+def days_table(result: Demo) -> Table:
+    table = Table(title="One run per working day", title_justify="left")
+    for heading in ("as of", "run", "open", "new", "resolved", "reopened", "missing", "emails"):
+        table.add_column(heading, justify="left" if heading == "as of" else "right")
+    for run in result.results:
+        totals = run.totals
+        emails = _emails(result.outbox / run.as_of.isoformat())
+        table.add_row(str(run.as_of), str(run.run_id), *(f"{totals[c]:,}" for c in
+                      ("open", "new", "resolved", "reopened", "record_missing")), str(emails))  # fmt: skip
+    return table
+
+
+def where_to_look(result: Demo) -> str:
+    last = result.results[-1]
+    folder = result.plan.folder
+    busiest = last.checks.sort("open", descending=True).head(3)
+    checks = ", ".join(f"{r['check']} ({r['open']:,})" for r in busiest.iter_rows(named=True))
+    lines = [
+        "[bold]Where everything is[/]",
+        f"  extract (the last day's)  {folder / 'extract'}",
+        f"  exception store           {result.store}",
+        f"  emails, one folder a day  {result.outbox}/<as-of date>/*.eml",
+        "",
+        "[bold]What to look at[/]",
+        f"  Most open now: {checks}.",
+        f"  An SPO's email of the last day: {_biggest_email(result.outbox / last.as_of.isoformat())}",
+        f"  Preview the last run's emails:  auditor notify --run {last.run_id} --dry-run",
+        "  Audit again (config.toml points at this folder):  auditor run --config config.toml "
+        f"--as-of {last.as_of}",
+        "  Run every weekday at 06:00 Europe/London:  auditor serve --config config.toml",
+    ]
+    return "\n".join(lines)
+
+
+def _emails(folder: Path) -> int:
+    return sum(1 for _ in folder.glob("*.eml")) if folder.is_dir() else 0
+
+
+def _biggest_email(folder: Path) -> str:
+    emails = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_size) if folder.is_dir() else []
+    return str(emails[-1]) if emails else "(none written)"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

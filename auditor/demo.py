@@ -1,0 +1,121 @@
+"""`auditor demo`: a demo caseload audited day by day, so the store holds a real history.
+
+The demo works in one folder of its own (``demo/`` by default), marked as the demo's
+by a ``.auditor-demo`` file so that it never touches anything else:
+
+- ``extract/``: the day's extract, rewritten before each run (after the demo, the last
+  day's, so ``auditor run --config config.toml`` audits it again);
+- ``auditor.db``: the exception store (SQLite), with every run;
+- ``outbox/<as-of date>/``: the SPOs' emails of each run, as .eml files.
+
+The caseload evolves over the days as ``auditor.synthetic.evolution`` describes, and
+every day goes through the real pipeline (``run_audit``), emails included. Unowned
+cases go to a made-up performance mailbox of their provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.config import Settings
+from auditor.errors import AuditorError
+from auditor.pipeline import Notifier, RunResult, run_audit
+from auditor.sources import write_extract
+from auditor.store.database import open_store
+from auditor.synthetic.evolution import Evolution, evolve, working_days_up_to
+
+MARKER = ".auditor-demo"
+EXTRACT = "extract"
+STORE = "auditor.db"
+OUTBOX = "outbox"
+Progress = Callable[[str], None]
+NotifiersFor = Callable[[Settings], Sequence[Notifier]]
+
+
+class DemoFolderInUse(AuditorError):
+    """The demo folder holds something that is not the demo's."""
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    folder: Path
+    persons: int = 3000
+    seed: int = 1
+    days: int = 30
+    end: dt.date = dt.date(2026, 11, 25)
+
+
+@dataclass(frozen=True)
+class Demo:
+    plan: DemoPlan
+    settings: Settings  # the last day's
+    evolution: Evolution
+    results: list[RunResult]
+
+    @property
+    def outbox(self) -> Path:
+        return self.plan.folder / OUTBOX
+
+    @property
+    def store(self) -> str:
+        return self.settings.store.url
+
+
+def run_demo(
+    base: Settings,
+    plan: DemoPlan,
+    notifiers_for: NotifiersFor = lambda _: (),
+    progress: Progress | None = None,
+) -> Demo:
+    """Generate the evolving caseload and run the pipeline on each of its days."""
+    say = progress or (lambda _: None)
+    prepare_folder(plan.folder)
+    days = working_days_up_to(plan.end, plan.days)
+    evolution = evolve(plan.persons, plan.seed, days, progress=say)
+    settings = demo_settings(base, plan.folder, evolution, days[0])
+    store = open_store(settings.store)
+    results = []
+    try:
+        for number, (day, tables) in enumerate(evolution.extracts(), start=1):
+            say(f"day {number} of {len(days)}: {day}")
+            write_extract(tables, plan.folder / EXTRACT, "parquet")
+            settings = demo_settings(base, plan.folder, evolution, day)
+            results.append(run_audit(settings, day, notifiers=notifiers_for(settings), store=store))
+    finally:
+        store.dispose()
+    return Demo(plan, settings, evolution, results)
+
+
+def prepare_folder(folder: Path) -> None:
+    """Create the demo folder, or empty one that a previous demo made."""
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise DemoFolderInUse(
+            f"{folder} already holds files that the demo did not make; choose another "
+            "folder with --dir, or empty it."
+        )
+    for name in (EXTRACT, OUTBOX):
+        shutil.rmtree(folder / name, ignore_errors=True)
+    for path in folder.glob(f"{STORE}*"):
+        path.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("Made by `auditor demo`; it empties this folder.\n")
+
+
+def demo_settings(base: Settings, folder: Path, evolution: Evolution, day: dt.date) -> Settings:
+    """``base`` pointed at the demo folder: its extract, its store, the day's outbox."""
+    providers = evolution.faulted.tables["providers"]["provider_code"].to_list()
+    unowned = {code: [f"{code.lower()}-performance@probation.example"] for code in providers}
+    notify = base.notify.model_copy(
+        update={
+            "transport": "outbox",
+            "outbox_dir": folder / OUTBOX / day.isoformat(),
+            "unowned": unowned | base.notify.unowned,
+        }
+    )
+    source = base.source.model_copy(update={"extract_dir": folder / EXTRACT, "url": None})
+    store = base.store.model_copy(update={"url": f"sqlite:///{(folder / STORE).as_posix()}"})
+    return base.model_copy(update={"source": source, "store": store, "notify": notify})
