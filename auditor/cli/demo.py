@@ -16,15 +16,17 @@ from auditor.config import Settings
 from auditor.demo import Demo, DemoPlan, run_demo
 from auditor.pipeline import Notifier
 
+DEFAULT_FOLDER = Path("demo")  # where config.toml points
 MAX_PERSONS = 100_000
 MAX_DAYS = 260
+SHOWN = ("open", "new", "resolved", "reopened", "record_missing")
 
 
 def demo(
     config: ConfigOption = None,
     folder: Annotated[
         Path, typer.Option("--dir", help="The demo's own folder; emptied and refilled.")
-    ] = Path("demo"),
+    ] = DEFAULT_FOLDER,
     persons: Annotated[int, typer.Option(help="Persons in the demo caseload.")] = 3000,
     days: Annotated[int, typer.Option(help="Working days to audit, one run each.")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed: the same arguments, the same demo.")] = 1,
@@ -62,7 +64,8 @@ def _end(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)", param_hint="--end") from None
+        message = f"'{value}' is not a date; give it as YYYY-MM-DD"
+        raise typer.BadParameter(message, param_hint="--end") from None
 
 
 def _show(result: Demo, seconds: float) -> None:
@@ -76,10 +79,9 @@ def days_table(result: Demo) -> Table:
     for heading in ("as of", "run", "open", "new", "resolved", "reopened", "missing", "emails"):
         table.add_column(heading, justify="left" if heading == "as of" else "right")
     for run in result.results:
-        totals = run.totals
+        counts = [f"{run.totals[c]:,}" for c in SHOWN]
         emails = _emails(result.outbox / run.as_of.isoformat())
-        table.add_row(str(run.as_of), str(run.run_id), *(f"{totals[c]:,}" for c in
-                      ("open", "new", "resolved", "reopened", "record_missing")), str(emails))  # fmt: skip
+        table.add_row(str(run.as_of), str(run.run_id), *counts, str(emails))
     return table
 
 
@@ -88,6 +90,7 @@ def where_to_look(result: Demo) -> str:
     folder = result.plan.folder
     busiest = last.checks.sort("open", descending=True).head(3)
     checks = ", ".join(f"{r['check']} ({r['open']:,})" for r in busiest.iter_rows(named=True))
+    email = _biggest_email(result.outbox / last.as_of.isoformat())
     lines = [
         "[bold]Where everything is[/]",
         f"  extract (the last day's)  {folder / 'extract'}",
@@ -96,12 +99,14 @@ def where_to_look(result: Demo) -> str:
         "",
         "[bold]What to look at[/]",
         f"  Most open now: {checks}.",
-        f"  An SPO's email of the last day: {_biggest_email(result.outbox / last.as_of.isoformat())}",
+        f"  The longest email of the last day: {email}",
         f"  Preview the last run's emails:  auditor notify --run {last.run_id} --dry-run",
-        "  Audit again (config.toml points at this folder):  auditor run --config config.toml "
-        f"--as-of {last.as_of}",
-        "  Run every weekday at 06:00 Europe/London:  auditor serve --config config.toml",
     ]
+    if folder == DEFAULT_FOLDER:
+        lines += [
+            f"  Audit again (config.toml points here):  auditor run --as-of {last.as_of}",
+            "  Run every weekday at 06:00 Europe/London:  auditor serve",
+        ]
     return "\n".join(lines)
 
 

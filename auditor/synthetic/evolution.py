@@ -129,7 +129,8 @@ def plan_timeline(
     """Per faulted person: when the fault appears, is fixed and comes back (or null)."""
     rng = np.random.default_rng([seed, 20])
     n, last = crns.height, len(days) - 1
-    onset = np.where(rng.random(n) < rates.appear_during, rng.integers(1, last + 1, n), -1)
+    appears = (rng.random(n) < rates.appear_during) & (last > 0)
+    onset = np.where(appears, 1 + (rng.random(n) * last).astype(np.int64), -1)
     fixed = np.where(rng.random(n) < rates.fixed, _later(rng, onset, last), -1)
     back = np.where((fixed >= 0) & (rng.random(n) < rates.relapse), _later(rng, fixed, last), -1)
     calendar = pl.Series(days, dtype=pl.Date)
@@ -176,7 +177,7 @@ def _mix(
 def _renumber_reviews(reviews: pl.DataFrame) -> pl.DataFrame:
     ordered = reviews.sort("registration_id", "review_date", "review_id", maintain_order=True)
     return ordered.with_columns(
-        review_id=pl.int_range(1, ordered.height + 1, dtype=reviews["review_id"].dtype)
+        review_id=pl.int_range(1, ordered.height + 1).cast(reviews.schema["review_id"])
     )
 
 
@@ -196,4 +197,3 @@ def _stamp_fixes(
             table.schema["created_datetime"]
         )
     ).drop("fixed")
-

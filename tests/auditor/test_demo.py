@@ -1,0 +1,68 @@
+"""`auditor demo`'s engine: one stored run per working day over an evolving caseload,
+in a folder of its own that it never takes from anyone else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from auditor.config import parse_settings
+from auditor.demo import MARKER, DemoFolderInUse, DemoPlan, prepare_folder, run_demo
+
+END = dt.date(2026, 11, 25)
+
+
+def test_each_day_is_one_stored_run_with_a_history(tmp_path: Path) -> None:
+    plan = DemoPlan(tmp_path / "demo", persons=600, seed=2, days=6, end=END)
+    demo = run_demo(parse_settings({}), plan)
+    assert [r.as_of for r in demo.results][-1] == END
+    assert [r.run_id for r in demo.results] == [1, 2, 3, 4, 5, 6]
+    totals = [r.totals for r in demo.results]
+    assert totals[0]["new"] == totals[0]["open"] > 0
+    assert sum(t["new"] for t in totals[1:]) > 0  # faults appear during the days
+    assert sum(t["resolved"] for t in totals) > 0  # and fixes are confirmed
+    engine = create_engine(demo.store)
+    with engine.connect() as connection:
+        runs = connection.execute(text("select count(*) from runs where status = 'succeeded'"))
+        resolved = connection.execute(
+            text("select count(*) from exceptions where status = 'resolved'")
+        )
+        assert runs.scalar_one() == 6
+        assert resolved.scalar_one() == sum(t["resolved"] for t in totals) - sum(
+            t["reopened"] for t in totals
+        )
+    engine.dispose()
+    assert (plan.folder / "extract" / "contacts.parquet").exists()
+
+
+def test_a_second_demo_starts_afresh(tmp_path: Path) -> None:
+    plan = DemoPlan(tmp_path / "demo", persons=150, seed=2, days=2, end=END)
+    run_demo(parse_settings({}), plan)
+    again = run_demo(parse_settings({}), plan)
+    assert [r.run_id for r in again.results] == [1, 2]
+
+
+def test_a_folder_of_other_files_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "thesis.docx").write_text("mine")
+    with pytest.raises(DemoFolderInUse, match="did not make"):
+        prepare_folder(tmp_path)
+    assert (tmp_path / "thesis.docx").read_text() == "mine"
+
+
+def test_an_empty_or_missing_folder_is_taken_and_marked(tmp_path: Path) -> None:
+    prepare_folder(tmp_path)
+    prepare_folder(tmp_path / "new" / "demo")
+    assert (tmp_path / MARKER).exists() and (tmp_path / "new" / "demo" / MARKER).exists()
+
+
+def test_the_demo_settings_point_into_the_folder(tmp_path: Path) -> None:
+    plan = DemoPlan(tmp_path / "d", persons=100, seed=1, days=1, end=END)
+    demo = run_demo(parse_settings({"store": {"url": "sqlite:///elsewhere.db"}}), plan)
+    assert demo.settings.source.extract_dir == plan.folder / "extract"
+    assert demo.settings.store.url.endswith(f"{plan.folder.as_posix()}/auditor.db")
+    assert demo.settings.notify.outbox_dir == plan.folder / "outbox" / END.isoformat()
+    assert demo.settings.notify.transport == "outbox"
+    assert not Path("elsewhere.db").exists()
