@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import polars as pl
 
@@ -49,7 +50,7 @@ def table_spec(name: str) -> TableSpec:
         )
         for col_name, col in schema.columns.items()
     )
-    meta = model.Config.metadata or {}
+    meta: dict[str, Any] = getattr(model.Config, "metadata", None) or {}
     return TableSpec(name, columns, tuple(meta["key"]), name in REFERENCE_TABLES)
 
 

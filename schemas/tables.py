@@ -257,4 +257,6 @@ MODELS: dict[str, type[ContractModel]] = {
     "documents": Documents,
 }
 
-REFERENCE_TABLES = frozenset(n for n, m in MODELS.items() if m.Config.metadata.get("reference"))
+REFERENCE_TABLES = frozenset(
+    n for n, m in MODELS.items() if getattr(m.Config, "metadata", {}).get("reference")
+)

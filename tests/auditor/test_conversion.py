@@ -63,7 +63,7 @@ def test_faults(values, source, target) -> None:
 
 
 def test_the_first_fault_of_a_column_and_how_many() -> None:
-    _, faults = convert(["1", "a", "2", "b"], pl.String, pl.Int64)
+    _, faults = convert(["1", "a", "2", "b"], pl.String(), pl.Int64())
 
     assert [(f.row_index, f.value, f.count) for f in faults] == [(1, "a", 2)]
     assert faults[0].describe(pl.Int64()) == (
@@ -72,7 +72,7 @@ def test_the_first_fault_of_a_column_and_how_many() -> None:
 
 
 def test_database_booleans_may_be_one_and_zero() -> None:
-    converted, faults = convert(["1", "0"], pl.String, pl.Boolean, lenient_booleans=True)
+    converted, faults = convert(["1", "0"], pl.String(), pl.Boolean(), lenient_booleans=True)
 
     assert (converted, faults) == ([True, False], [])
 

@@ -57,7 +57,8 @@ def history(store: Store) -> list[tuple[str, str, int | None]]:
         StoredException
     )
     with store.reading() as connection:
-        return [tuple(row) for row in connection.execute(entries.order_by(HistoryEntry.id))]
+        rows = connection.execute(entries.order_by(HistoryEntry.id))
+        return [(crn, what, run_id) for crn, what, run_id in rows]
 
 
 def test_a_first_run_creates_the_store_and_records_everything(
