@@ -12,6 +12,8 @@ test keeps in step with these models.
 - ``exceptions``: one row per identity (check, crn, subject) ever raised, with its
   current details, its system status and the triage state people gave it.
 - ``exception_history``: append-only, one row per change to an exception.
+- ``notification_ledger``: one row per run and email recipient, the delivery ledger of
+  notifiers/ledger.py (auditor/store/ledger.py reads and writes it).
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ NAMING_CONVENTION = {
 RUN_STATUSES = ("succeeded", "failed")
 STATUSES = ("open", "resolved", "record_missing", "unconfirmed")
 TRIAGE_STATES = ("none", "acknowledged", "snoozed", "disputed", "done")
+LEDGER_STATUSES = ("sending", "sent", "deferred", "rejected")  # notifiers.ledger.Status
 
 CheckName = String(64)  # a registry key
 Code = String(32)  # a CRN, subject, staff, team or provider code
 Timestamp = DateTime(timezone=True)
+Address = String(320)  # an email address (RFC 5321: 64 + 1 + 255), or a key naming one
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -199,3 +203,28 @@ class MeasureFigure(Base):
     inspection_paragraph: Mapped[str | None] = mapped_column(Text)
     window_from: Mapped[dt.date] = mapped_column(Date)
     window_to: Mapped[dt.date] = mapped_column(Date)
+
+
+class Notification(Base):
+    """One email of one run to one recipient: where it went and how its delivery stands.
+
+    Written in its own short transaction at each step of a delivery, apart from the run's
+    data (notifiers/ledger.py). ``last_sent`` reads it by recipient, status and as-of
+    date, hence the index.
+    """
+
+    __tablename__ = "notification_ledger"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", LEDGER_STATUSES), name="status"),
+        Index(None, "recipient_key", "status", "as_of"),
+    )
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    recipient_key: Mapped[str] = mapped_column(Address, primary_key=True)
+    address: Mapped[str] = mapped_column(Address)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp)
