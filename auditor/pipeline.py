@@ -35,6 +35,7 @@ from auditor.errors import AuditorError, RunRefused
 from auditor.lifecycle import COUNT_COLUMNS, reconcile
 from auditor.store import repository
 from auditor.store.database import Store, open_store
+from checks.context import ENGINE
 from checks.runner import CheckRun
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def _scope(check_run: CheckRun, name: str) -> pl.DataFrame:
     frame = check_run.scope(name).select(
         check=pl.lit(name), crn=pl.col("crn").cast(pl.String), subject=pl.col("subject")
     )
-    return frame.collect().cast(pl.String)
+    return frame.collect(engine=ENGINE).cast(pl.String)
 
 
 def _check_summary(outcomes: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:

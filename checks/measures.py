@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from checks.context import CheckContext
+from checks.context import ENGINE, CheckContext
 
 WINDOW_START_DAYS = 57  # the window starts D − 57 calendar days
 WINDOW_END_DAYS = 30  # and ends D − 30, both inclusive
@@ -128,7 +128,7 @@ def timeliness_measures(ctx: CheckContext) -> pl.DataFrame:
         [_national(scored), _totals(scored, "provider"), _totals(scored, "team")],
         how="diagonal",
     )
-    return _describe(rows, ctx).collect()
+    return _describe(rows, ctx).collect(engine=ENGINE)
 
 
 def _events_in_window(ctx: CheckContext) -> pl.LazyFrame:

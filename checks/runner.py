@@ -15,7 +15,7 @@ from typing import Any, Literal
 import polars as pl
 
 from checks.base import EXCEPTION_SCHEMA, Check
-from checks.context import CheckContext
+from checks.context import ENGINE, CheckContext
 from checks.registry import REGISTRY, build_check
 
 Status = Literal["ok", "disabled", "error"]
@@ -94,7 +94,7 @@ def _run_one(check: Check, ctx: CheckContext, severity: str) -> pl.DataFrame:
     frame = check.run(ctx).with_columns(check=pl.lit(check.name))
     if severity != "rule":
         frame = frame.with_columns(severity=pl.lit(severity))
-    found = frame.collect()
+    found = frame.collect(engine=ENGINE)
     duplicates = found.height - found.select("crn", "subject").n_unique()
     if duplicates:
         raise ValueError(f"{check.name} returned {duplicates} duplicate (crn, subject) rows")
