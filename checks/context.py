@@ -113,7 +113,8 @@ class CheckContext:
 
 def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.LazyFrame]:
     d = pl.lit(as_of, dtype=pl.Date)
-    visible = _visible(tables)
+    # contacts are most of the rows: keep those any rule reads before the cascade
+    visible = _visible({**tables, "contacts": _contacts(tables, d)})
     events = (
         visible["events"]
         .filter(pl.col("sentence_date") <= d)
@@ -134,7 +135,7 @@ def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.
         "active_flags": active_flags,
         "reviews": visible["registration_reviews"].filter(pl.col("review_date") <= d),
         "assessments": visible["assessments"].filter(pl.col("assessment_date") <= d),
-        "contacts": _contacts(visible, d),
+        "contacts": visible["contacts"].drop("soft_deleted"),
         "documents": visible["documents"].filter(pl.col("created_datetime").dt.date() <= d),
         "offender_managers": _current_offender_managers(visible, d),
         "offender_manager_history": _offender_manager_history(visible, d),
@@ -198,20 +199,22 @@ def _active_flags(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) -> pl.LazyFra
     )
 
 
-def _contacts(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) -> pl.LazyFrame:
+def _contacts(tables: Mapping[str, pl.LazyFrame], d: pl.Expr) -> pl.LazyFrame:
     """Contacts recorded by D, one row per category of their type; the category OTHER,
-    which no rule reads, is left out."""
+    which no rule reads, is left out. (Deleted ones are still there: the cascade comes
+    after, on these far fewer rows.)"""
     categories = (
-        visible["contact_types"]
+        tables["contact_types"]
         .filter(pl.col("category") != "OTHER")
         .select("contact_type_code", "category")
         .unique()
     )
     return (
-        visible["contacts"]
+        tables["contacts"]
         .filter(pl.col("created_datetime").dt.date() <= d)
         .join(categories, on="contact_type_code", how="inner")
         .select(
+            "soft_deleted",
             "contact_id",
             "crn",
             "event_id",
@@ -269,7 +272,7 @@ def _periods(events: pl.LazyFrame, active_persons: pl.LazyFrame) -> pl.LazyFrame
         .sort("crn", "start", "end")
     )
     running_end = pl.col("end").cum_max().shift(1).over("crn")
-    new_period = running_end.is_null() | (pl.col("start") > running_end.dt.offset_by("1d"))
+    new_period = running_end.is_null() | (pl.col("start") > running_end + pl.duration(days=1))
     return (
         spans.with_columns(period=new_period.cast(pl.Int32).cum_sum().over("crn"))
         .group_by("crn", "period")
