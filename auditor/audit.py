@@ -7,7 +7,7 @@ Pure of the store and of email: `auditor check` previews with it, and the pipeli
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -18,6 +18,7 @@ from auditor.sources import Extract, load_database, load_extract
 from checks.context import CheckContext
 from checks.measures import timeliness_measures
 from checks.runner import CheckRun, run_checks
+from schemas import TABLE_NAMES
 from schemas.validation import validate_extract
 
 Progress = Callable[[str], None]
@@ -51,16 +52,17 @@ def audit(settings: Settings, as_of: dt.date, progress: Progress | None = None) 
     return Audit(as_of, description, validated.counts, validated.rejects, check_run, measures)
 
 
-def open_source(source: SourceSettings) -> tuple[Extract, str]:
-    """The configured extract, and a description of it without secrets."""
+def open_source(source: SourceSettings, names: Sequence[str] = TABLE_NAMES) -> tuple[Extract, str]:
+    """The configured extract (every table, or those named), and a description of it
+    without secrets."""
     if source.url:
-        return load_database(_with_password(source)), _redacted(source.url)
+        return load_database(_with_password(source), names), _redacted(source.url)
     if source.extract_dir is None:
         raise ConfigError(
             "config: [source] needs extract_dir (a folder of CSV/Parquet files) or url "
             "(a SQLAlchemy database URL); neither is set."
         )
-    return load_extract(source.extract_dir), str(source.extract_dir)
+    return load_extract(source.extract_dir, names), str(source.extract_dir)
 
 
 def _with_password(source: SourceSettings) -> str:

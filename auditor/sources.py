@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -67,12 +67,13 @@ class _Place:
 # --- directories -------------------------------------------------------------------------
 
 
-def load_extract(directory: Path) -> Extract:
-    """Read every contract table from ``<table>.csv`` or ``<table>.parquet`` in ``directory``."""
-    files = _table_files(directory)
+def load_extract(directory: Path, names: Sequence[str] = TABLE_NAMES) -> Extract:
+    """Read every contract table (or those named) from ``<table>.csv`` or
+    ``<table>.parquet`` in ``directory``."""
+    files = _table_files(directory, names)
     tables: dict[str, pl.LazyFrame] = {}
     sources: dict[str, str] = {}
-    for name in TABLE_NAMES:
+    for name in names:
         path = files.get(name)
         if path is None:
             tables[name], sources[name] = BUNDLED_REFERENCE_TABLES[name]().lazy(), BUNDLED
@@ -82,12 +83,12 @@ def load_extract(directory: Path) -> Extract:
     return Extract(tables, sources, str(directory), bundled)
 
 
-def _table_files(directory: Path) -> dict[str, Path]:
+def _table_files(directory: Path, names: Sequence[str]) -> dict[str, Path]:
     if not directory.is_dir():
         raise ExtractError(f"{directory}: no such directory; give the folder holding the extract.")
     files: dict[str, Path] = {}
     missing = []
-    for name in TABLE_NAMES:
+    for name in names:
         found = [directory / f"{name}{s}" for s in SUFFIXES if (directory / f"{name}{s}").is_file()]
         if len(found) > 1:
             raise ExtractError(
@@ -256,15 +257,16 @@ def _encoding_fault(data: bytes, offset: int) -> str:
 # --- databases ---------------------------------------------------------------------------
 
 
-def load_database(url: str) -> Extract:
-    """Read every contract table from a database (read-only) through SQLAlchemy."""
+def load_database(url: str, names: Sequence[str] = TABLE_NAMES) -> Extract:
+    """Read every contract table (or those named) from a database (read-only) through
+    SQLAlchemy."""
     shown = make_url(url).render_as_string(hide_password=True)
     engine = sa.create_engine(_read_only(url))
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 connection = connection.execution_options(postgresql_readonly=True)
-            return _read_database(connection, shown)
+            return _read_database(connection, shown, names)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(exc).splitlines()[0]
         raise ExtractError(f"database {shown}: cannot be read ({reason}). {STOPPED}") from None
@@ -282,15 +284,15 @@ def _read_only(url: str) -> sa.URL:
     return parsed.set(database=f"file:{database}", query={"mode": "ro", "uri": "true"})
 
 
-def _read_database(connection: Connection, shown: str) -> Extract:
+def _read_database(connection: Connection, shown: str, names: Sequence[str]) -> Extract:
     inspector = sa.inspect(connection)
     present = set(inspector.get_table_names())
-    missing = [n for n in TABLE_NAMES if n not in present and n not in BUNDLED_REFERENCE_TABLES]
+    missing = [n for n in names if n not in present and n not in BUNDLED_REFERENCE_TABLES]
     if missing:
         raise ExtractError(f"database {shown}: missing table(s): {', '.join(missing)}. {STOPPED}")
     tables: dict[str, pl.LazyFrame] = {}
     sources: dict[str, str] = {}
-    for name in TABLE_NAMES:
+    for name in names:
         if name not in present:
             tables[name], sources[name] = BUNDLED_REFERENCE_TABLES[name]().lazy(), BUNDLED
             continue

@@ -1,4 +1,5 @@
-"""Reads and writes of a run: the run record, what reconcile needs, and its changes.
+"""Reads and writes of a run: the run record, what reconcile needs, its changes, and
+what its emails are built from.
 
 Every function takes an open connection from ``Store.reading()`` or ``Store.writing()``
 and never commits: the caller's transaction decides. Frames are written in bulk
@@ -8,6 +9,8 @@ and never commits: the caller's transaction decides. Frames are written in bulk
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Table, func, insert, select, update
@@ -27,6 +30,46 @@ from auditor.store.models import (
 
 EXCEPTIONS: Table = StoredException.__table__  # type: ignore[assignment]
 HISTORY: Table = HistoryEntry.__table__  # type: ignore[assignment]
+
+_TEXT, _DATE = pl.String(), pl.Date()
+_OWNER: dict[str, pl.DataType] = dict.fromkeys(("staff_code", "team_code", "spo_staff_code"), _TEXT)
+# The open exceptions as the emails need them, with their triage (which hides some).
+OPEN_SCHEMA: dict[str, pl.DataType] = {
+    "exception_id": pl.Int64(),
+    **dict.fromkeys(("check", "crn", "subject", "severity", "reason"), _TEXT),
+    "due_date": _DATE,
+    **_OWNER,
+    "first_seen": _DATE,
+    "triage": _TEXT,
+    "snoozed_until": _DATE,
+}
+RESOLVED_SCHEMA: dict[str, pl.DataType] = {
+    "exception_id": pl.Int64(),
+    "check": _TEXT,
+    "crn": _TEXT,
+    **_OWNER,
+    "resolved_on": _DATE,
+}
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    as_of: dt.date
+    status: str  # succeeded or failed
+    error: str | None
+
+
+def read_run(connection: Connection, run_id: int) -> RunRecord | None:
+    """A run's record, or None when there is no such run."""
+    query = select(Run.id, Run.as_of, Run.status, Run.error).where(Run.id == run_id)
+    row = connection.execute(query).one_or_none()
+    return None if row is None else RunRecord(*row)
+
+
+def latest_run_id(connection: Connection) -> int | None:
+    """The id of the latest successful run: the one whose outcome the exceptions hold."""
+    return connection.scalar(select(func.max(Run.id)).where(Run.status == "succeeded"))
 
 
 def latest_as_of(connection: Connection) -> dt.date | None:
@@ -84,6 +127,28 @@ def read_known(connection: Connection) -> pl.DataFrame:
     columns = [EXCEPTIONS.c[name] for name in KNOWN_SCHEMA]
     rows = connection.execute(select(*columns)).all()
     return pl.DataFrame(rows, schema=KNOWN_SCHEMA, orient="row")
+
+
+def read_open(connection: Connection) -> pl.DataFrame:
+    """Every open exception (OPEN_SCHEMA), oldest first."""
+    columns = [_as_exception_id(name) for name in OPEN_SCHEMA]
+    query = select(*columns).where(EXCEPTIONS.c.status == "open").order_by(EXCEPTIONS.c.id)
+    return pl.DataFrame(connection.execute(query).all(), schema=OPEN_SCHEMA, orient="row")
+
+
+def read_resolved(connection: Connection, after: dt.date, until: dt.date) -> pl.DataFrame:
+    """The exceptions resolved after ``after`` and by ``until`` (RESOLVED_SCHEMA)."""
+    resolved_on = EXCEPTIONS.c.resolved_on
+    query = (
+        select(*[_as_exception_id(name) for name in RESOLVED_SCHEMA])
+        .where(EXCEPTIONS.c.status == "resolved", resolved_on > after, resolved_on <= until)
+        .order_by(EXCEPTIONS.c.id)
+    )
+    return pl.DataFrame(connection.execute(query).all(), schema=RESOLVED_SCHEMA, orient="row")
+
+
+def _as_exception_id(name: str) -> Any:
+    return EXCEPTIONS.c.id.label(name) if name == "exception_id" else EXCEPTIONS.c[name]
 
 
 def next_exception_id(connection: Connection) -> int:

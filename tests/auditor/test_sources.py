@@ -103,6 +103,22 @@ def _load(tables: dict[str, pl.DataFrame], tmp_path: Path, source: str) -> Extra
     return load_extract(tmp_path)
 
 
+@pytest.mark.parametrize("source", ["parquet", "sqlite"])
+def test_only_the_tables_asked_for_are_read(tmp_path: Path, source: str) -> None:
+    wanted = ("teams", "staff")
+    tables = {n: f for n, f in example_tables().items() if n in (*wanted, "providers")}
+    if source == "sqlite":
+        url = f"sqlite:///{tmp_path / 'extract.db'}"
+        write_database(tables, url)
+        extract = load_database(url, wanted)
+    else:
+        write_extract(tables, tmp_path)
+        extract = load_extract(tmp_path, wanted)
+
+    assert set(extract.tables) == set(wanted)  # the absent contract tables are no fault
+    assert_same_tables(extract, {n: tables[n] for n in wanted})
+
+
 @pytest.mark.parametrize(
     ("column", "text", "expected"),
     [

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 from sqlalchemy import select
 
 from auditor.lifecycle import KNOWN_SCHEMA, reconcile
 from auditor.store import repository
 from auditor.store.database import Store
 from auditor.store.models import Reject
+from auditor.store.triage import set_triage
 from checks.base import EXCEPTION_SCHEMA
 from tests.auditor.audits import REJECTS, TABLES, finding
 
 MON, TUE = dt.date(2026, 1, 5), dt.date(2026, 1, 6)
+DAY = dt.timedelta(days=1)
 STARTED = dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC)
 NO_RECORDS = pl.LazyFrame(schema=dict.fromkeys(("check", "crn", "subject"), pl.String()))
 
@@ -67,3 +70,75 @@ def test_frames_are_written_under_the_stores_column_names(store: Store) -> None:
     with store.reading() as connection:
         rejects = connection.execute(select(Reject.table_name, Reject.column_name)).all()
     assert [tuple(r) for r in rejects] == [("offenders", "crn")]
+
+
+def stored_exceptions(store: Store) -> None:
+    """X1 open since Monday (exception 2); X2 resolved on Tuesday; X3 resolved on
+    Monday; X4 (exception 1, of another check) unconfirmed."""
+    found = pl.DataFrame(
+        [finding("X1", due_date=MON), finding("X2"), finding("X3"), finding("X4", check="other")],
+        schema=EXCEPTION_SCHEMA,
+    )
+    later = found.filter(pl.col("crn") == "X1")
+    examined = pl.LazyFrame(
+        {"check": ["rsr_missing"] * 2, "crn": ["X2", "X3"], "subject": ["", ""]}
+    )
+    runs = [
+        (MON, found, {"rsr_missing": "ok", "other": "ok"}, NO_RECORDS),
+        (MON, found.filter(pl.col("crn") != "X3"), {"rsr_missing": "ok", "other": "ok"}, examined),
+        (TUE, later, {"rsr_missing": "ok"}, examined),
+    ]
+    for day, frame, outcomes, records in runs:
+        with store.writing(exclusive=True) as connection:
+            run_id = repository.insert_run(connection, day, STARTED, "extract")
+            known = repository.read_known(connection)
+            next_id = repository.next_exception_id(connection)
+            changes = reconcile(known, frame, outcomes, records, day, next_id)
+            repository.write_changes(connection, run_id, changes, STARTED)
+
+
+def test_the_open_exceptions_are_read_with_their_triage(store: Store) -> None:
+    stored_exceptions(store)
+    set_triage(store, 2, "snoozed", "Sue Senior", until=TUE + DAY)  # X1
+
+    with store.reading() as connection:
+        frame = repository.read_open(connection)
+
+    assert frame.schema == pl.Schema(repository.OPEN_SCHEMA)
+    assert frame.drop("reason").rows(named=True) == [
+        {"exception_id": 2, "check": "rsr_missing", "crn": "X1", "subject": "",
+         "severity": "high", "due_date": MON, "staff_code": "N07A001",
+         "team_code": "N07T01", "spo_staff_code": "N07S001", "first_seen": MON,
+         "triage": "snoozed", "snoozed_until": TUE + DAY},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("after", "until", "crns"),
+    [(MON - DAY, TUE, ["X3", "X2"]), (MON, TUE, ["X2"]), (MON - DAY, MON, ["X3"])],
+)
+def test_the_exceptions_resolved_in_a_window(
+    store: Store, after: dt.date, until: dt.date, crns: list[str]
+) -> None:
+    stored_exceptions(store)
+
+    with store.reading() as connection:
+        frame = repository.read_resolved(connection, after, until)
+
+    assert frame.schema == pl.Schema(repository.RESOLVED_SCHEMA)
+    assert sorted(zip(frame["resolved_on"], frame["crn"], strict=True)) == sorted(
+        zip([MON if c == "X3" else TUE for c in crns], crns, strict=True)
+    )
+
+
+def test_a_run_is_read_back_and_the_latest_successful_one_named(store: Store) -> None:
+    with store.writing() as connection:
+        first = repository.insert_run(connection, MON, STARTED, "extract")
+        failed = repository.insert_run(connection, TUE, STARTED, "extract", "failed", "bad")
+
+    with store.reading() as connection:
+        assert repository.read_run(connection, failed) == repository.RunRecord(
+            failed, TUE, "failed", "bad"
+        )
+        assert repository.read_run(connection, failed + 1) is None
+        assert repository.latest_run_id(connection) == first
