@@ -13,7 +13,8 @@ For each digest, in order:
    next attempt.
 
 Nothing here raises for a failed delivery: the outcome is in the report, and the run's
-data is never touched. ``notify_run`` is the whole of ``auditor notify``.
+data is never touched. ``notify_run`` is the whole of ``auditor notify``, and
+``send_copies`` of its ``--to`` (every email of a run to one address, for checking).
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from notifiers.base import (
     UnconfirmedDeliveryError,
 )
 from notifiers.digest import Digest, DigestInput, build_digests
-from notifiers.ledger import Ledger, LedgerEntry
+from notifiers.ledger import Ledger, LedgerEntry, MemoryLedger
 from notifiers.message import build_message, new_message_id
-from notifiers.recipients import Problem
+from notifiers.recipients import Problem, usable_address
 
 Outcome = Literal[
     "sent", "already_sent", "rejected", "deferred", "unconfirmed", "not_attempted", "previewed"
@@ -223,8 +224,9 @@ def notify_run(
     """Build a run's digests and send those not yet sent (``auditor notify --run ID``).
 
     ``dry_run``: build and return them, send nothing, write nothing. ``to``: only the
-    email(s) to that address, sent again whatever the ledger says. ``notifier`` may be
-    None for a dry run; otherwise it is closed on return.
+    email(s) to that address, sent again whatever the ledger says (``auditor notify
+    --resend ADDRESS``). ``notifier`` may be None for a dry run; otherwise it is closed on
+    return.
     """
     batch = build_digests(inputs, ledger.last_sent(inputs.run_id))
     digests = batch.digests
@@ -235,17 +237,60 @@ def notify_run(
                 f"run {inputs.run_id} has no email to {to} "
                 f"({len(batch.digests)} emails in the run); check the address."
             )
+    results = _deliver_or_preview(
+        inputs, ledger, notifier, digests, dry_run, policy, sleep,
+        force=to is not None, resend_unconfirmed=resend_unconfirmed,
+    )  # fmt: skip
+    return DeliveryReport(results, batch.problems, digests)
+
+
+def send_copies(
+    inputs: DigestInput,
+    ledger: Ledger,
+    notifier: Notifier | None,
+    to: str,
+    *,
+    dry_run: bool = False,
+    policy: RetryPolicy | None = None,
+    sleep: Sleep = time.sleep,
+) -> DeliveryReport:
+    """Every email of a run sent to one address instead of its recipient, to check them
+    (``auditor notify --run ID --to ADDRESS``); each subject names the real recipient.
+
+    The ledger is read, so that "new since your last email" is what the recipient would
+    see, and never written: whether each real email went stays as it was.
+    """
+    address = usable_address(to)
+    if address is None:
+        raise AuditorError(f"'{to}' is not an email address to send the copies to.")
+    batch = build_digests(inputs, ledger.last_sent(inputs.run_id))
+    copies = [
+        replace(d, address=address, subject=f"[copy for {d.address}] {d.subject}")
+        for d in batch.digests
+    ]
+    results = _deliver_or_preview(inputs, MemoryLedger(), notifier, copies, dry_run, policy, sleep)
+    return DeliveryReport(results, batch.problems, copies)
+
+
+def _deliver_or_preview(
+    inputs: DigestInput,
+    ledger: Ledger,
+    notifier: Notifier | None,
+    digests: list[Digest],
+    dry_run: bool,
+    policy: RetryPolicy | None,
+    sleep: Sleep,
+    force: bool = False,
+    resend_unconfirmed: bool = False,
+) -> list[DeliveryResult]:
+    """Preview the digests (dry run) or deliver them through the notifier, then close it."""
     if dry_run:
-        results = [DeliveryResult(d.key, d.address, "previewed") for d in digests]
-        return DeliveryReport(results, batch.problems, digests)
+        return [DeliveryResult(d.key, d.address, "previewed") for d in digests]
     if notifier is None:
-        raise ValueError("notify_run needs a notifier unless dry_run is set")
+        raise ValueError("a delivery needs a notifier unless dry_run is set")
     delivery = Delivery(
         inputs.run_id, inputs.as_of, ledger, notifier, inputs.settings.from_address,
         policy or RetryPolicy(), sleep,
     )  # fmt: skip
     with notifier:
-        results = delivery.deliver(
-            digests, force=to is not None, resend_unconfirmed=resend_unconfirmed
-        )
-    return DeliveryReport(results, batch.problems, digests)
+        return delivery.deliver(digests, force=force, resend_unconfirmed=resend_unconfirmed)

@@ -5,13 +5,13 @@ An entry moves through these states (``notifiers.delivery`` writes them):
 
 - ``sending``: about to be handed to the transport. Saved *before* the send, so a crash
   mid-send leaves ``sending`` behind: the email may or may not have gone, and it is not
-  sent again without someone asking (``auditor notify --run ID --to ADDRESS``);
+  sent again without someone asking (``auditor notify --run ID --resend ADDRESS``);
 - ``sent``: the transport accepted it;
 - ``deferred``: a transient failure (server down, 4xx); sent on the next attempt;
 - ``rejected``: refused for good (5xx); shown, not retried.
 
 ``MemoryLedger`` is the implementation for tests and previews; the store provides the
-database-backed one. ``save`` must be durable when it returns (its own short transaction,
+database-backed one (``auditor.store.ledger.StoreLedger``). ``save`` must be durable when it returns (its own short transaction,
 apart from the run's data), so that a delivery failure never touches the run.
 """
 

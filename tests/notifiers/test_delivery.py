@@ -14,7 +14,7 @@ import pytest
 
 from auditor.config import NotifySettings
 from auditor.errors import AuditorError
-from notifiers.delivery import DeliveryReport, RetryPolicy, notify_run
+from notifiers.delivery import DeliveryReport, RetryPolicy, notify_run, send_copies
 from notifiers.digest import DigestInput
 from notifiers.ledger import MemoryLedger
 from notifiers.smtp import SmtpNotifier
@@ -268,6 +268,38 @@ def test_a_resend_to_one_address_goes_again_with_a_new_message_id(smtp_server: S
     assert len(ids) == 2 and ids[0] != ids[1]
     with pytest.raises(AuditorError, match="has no email to nobody@probation.example"):
         notify(inputs, ledger, smtp_server, to="nobody@probation.example")
+
+
+def test_copies_of_every_email_go_to_one_address_and_the_ledger_is_untouched(
+    smtp_server: SmtpServer,
+) -> None:
+    inputs, ledger = run_input(), MemoryLedger()
+    checker = "checker@probation.example"
+    notifier = SmtpNotifier(smtp_server.settings())
+    report = send_copies(inputs, ledger, notifier, f" {checker} ", policy=POLICY)
+
+    assert [r.outcome for r in report.results] == ["sent"] * (SPOS + 1)
+    assert received_by(smtp_server) == {checker: SPOS + 1}
+    subjects = sorted(str(m["Subject"]) for m in smtp_server.mailbox.messages)
+    assert subjects[0].startswith("[copy for p00-performance@probation.example] ")
+    assert subjects[1].startswith("[copy for p00s000@probation.example] Case records to fix")
+    assert ledger.saves == []
+
+    report = notify(inputs, ledger, smtp_server)  # the real emails have not gone
+    assert [r.outcome for r in report.results] == ["sent"] * (SPOS + 1)
+
+
+def test_copies_need_a_usable_address_and_can_be_previewed(smtp_server: SmtpServer) -> None:
+    inputs, ledger = run_input(), MemoryLedger()
+    with pytest.raises(AuditorError, match="'not an address' is not an email address"):
+        send_copies(inputs, ledger, None, "not an address", dry_run=True)
+
+    report = send_copies(inputs, ledger, None, "checker@probation.example", dry_run=True)
+
+    assert {(r.address, r.outcome) for r in report.results} == {
+        ("checker@probation.example", "previewed")
+    }
+    assert smtp_server.mailbox.messages == [] and ledger.saves == []
 
 
 def test_a_dry_run_sends_and_records_nothing(smtp_server: SmtpServer) -> None:
