@@ -11,8 +11,9 @@ An entry moves through these states (``notifiers.delivery`` writes them):
 - ``rejected``: refused for good (5xx); shown, not retried.
 
 ``MemoryLedger`` is the implementation for tests and previews; the store provides the
-database-backed one (``auditor.store.ledger.StoreLedger``). ``save`` must be durable when it returns (its own short transaction,
-apart from the run's data), so that a delivery failure never touches the run.
+database-backed one (``auditor.store.ledger.StoreLedger``). ``save`` must be durable when
+it returns (its own short transaction, apart from the run's data), so that a delivery
+failure never touches the run.
 """
 
 from __future__ import annotations
