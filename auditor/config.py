@@ -76,6 +76,11 @@ class SmtpSettings(Section):
 
 
 class NotifySettings(Section):
+    enabled: bool = Field(
+        True,
+        description="Email the digests after each successful run (auditor run, auditor serve); "
+        "auditor notify --run ID sends a run's emails either way.",
+    )
     transport: Literal["outbox", "smtp"] = Field(
         "outbox", description="How email leaves: write .eml files (outbox) or send by SMTP."
     )

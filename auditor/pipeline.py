@@ -14,8 +14,10 @@ day-by-day demo call (any number of times, one as-of date after another, on one 
   load, validate or check) records a failed run, with its message, and nothing else;
   the error is raised again for the caller to report.
 - **Notify after commit.** Post-commit notifiers (``Notifier``: called with the
-  RunResult) run after the data is safe; one that fails is logged and listed in
-  ``RunResult.notify_errors``, never undoing the run.
+  RunResult) run after the data is safe, still under the run lock; one that fails is
+  logged and listed in ``RunResult.notify_errors``, never undoing the run. A notifier
+  may return lines for the run summary (``RunResult.notified``), and may read the run's
+  audited tables from ``RunResult.context``, which is dropped once they have run.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy.engine import make_url
@@ -35,7 +37,7 @@ from auditor.errors import AuditorError, RunRefused
 from auditor.lifecycle import COUNT_COLUMNS, reconcile
 from auditor.store import repository
 from auditor.store.database import Store, open_store
-from checks.context import ENGINE
+from checks.context import ENGINE, CheckContext
 from checks.runner import CheckRun
 
 log = logging.getLogger(__name__)
@@ -61,13 +63,16 @@ class RunResult:
     tables: pl.DataFrame  # table, rows_read, rows_kept, rows_rejected
     checks: pl.DataFrame  # check, status, found, error and lifecycle.COUNT_COLUMNS
     notify_errors: tuple[str, ...] = ()
+    notified: tuple[str, ...] = ()  # what the notifiers report, for the summary
+    # The run's audited tables, for the notifiers only (None once they have run).
+    context: CheckContext | None = field(default=None, repr=False, compare=False)
 
     @property
     def totals(self) -> dict[str, int]:
         return {c: int(self.checks[c].sum()) for c in COUNT_COLUMNS}
 
 
-Notifier = Callable[[RunResult], None]
+Notifier = Callable[[RunResult], Sequence[str] | None]  # lines for the run summary, if any
 
 
 def run_audit(
@@ -148,7 +153,10 @@ def store_audit(store: Store, audited: Audit, started: dt.datetime) -> RunResult
         )
         repository.finish_run(connection, run_id)
     summary = _check_summary(outcomes, changes.counts)
-    return RunResult(run_id, audited.as_of, store.where, audited.source, audited.counts, summary)
+    return RunResult(
+        run_id, audited.as_of, store.where, audited.source, audited.counts, summary,
+        context=audited.check_run.context,
+    )  # fmt: skip
 
 
 def _examined(check_run: CheckRun) -> tuple[pl.DataFrame, pl.LazyFrame]:
@@ -187,16 +195,19 @@ def _check_summary(outcomes: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame
 
 
 def _notify(result: RunResult, notifiers: Sequence[Notifier], say: Progress) -> RunResult:
-    errors = []
+    errors: list[str] = []
+    lines: list[str] = []
     for notifier in notifiers:
         name = getattr(notifier, "__name__", type(notifier).__name__)
         say(f"notifying: {name}")
         try:
-            notifier(result)
+            lines.extend(notifier(result) or ())
         except Exception as exc:  # the run's data is committed: report, never undo
             log.exception("notifier %s failed after run %s", name, result.run_id)
             errors.append(f"{name}: {exc}")
-    return dataclasses.replace(result, notify_errors=tuple(errors))
+    return dataclasses.replace(
+        result, notify_errors=tuple(errors), notified=tuple(lines), context=None
+    )
 
 
 def source_name(source: SourceSettings) -> str:

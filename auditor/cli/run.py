@@ -19,6 +19,7 @@ from auditor.cli.options import (
     settings_for,
     status,
 )
+from auditor.notification import notifiers_for
 from auditor.pipeline import RunResult, run_audit
 
 HEADINGS = {
@@ -36,12 +37,15 @@ def run(config: ConfigOption = None, as_of: AsOfOption = None) -> None:
     """Audit the extract and store the outcome: new exceptions open, fixed ones resolve.
 
     The store's schema is created or upgraded first. Only one run at a time: a second
-    run while one is going is refused.
+    run while one is going is refused. Then each SPO gets their email (unless
+    notify.enabled is false in the config); one that cannot go now is sent later by
+    `auditor notify --run ID`.
     """
     settings = settings_for(config)
     day = parse_as_of(as_of)
+    notifiers = notifiers_for(settings)
     with status(f"Running the audit as at {day}") as update:
-        result = run_audit(settings, day, progress=update)
+        result = run_audit(settings, day, progress=update, notifiers=notifiers)
     print_summary(result)
 
 
@@ -52,6 +56,8 @@ def print_summary(result: RunResult) -> None:
         f"Run [bold]{result.run_id}[/] as of {result.as_of} stored in {result.store}",
         highlight=False,
     )
+    if result.notified:
+        out.print("Emails: " + "\n  ".join(result.notified), highlight=False)
     for problem in result.notify_errors:
         err.print(f"[yellow]warning:[/] notifying failed: {problem}", highlight=False)
 

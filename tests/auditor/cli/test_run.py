@@ -16,10 +16,11 @@ import typer
 
 import auditor.cli
 from auditor.cli import run as run_command
-from auditor.config import StoreSettings
+from auditor.config import StoreSettings, load_settings
 from auditor.sources import write_extract
 from auditor.store.database import open_store
 from schemas.examples import example_tables
+from tests.auditor.emails import CAMDEN_SPO, UNOWNED, addressees, email_config, outbox
 from tests.auditor.stores import snapshot
 
 ROOT = Path(__file__).parents[3]
@@ -66,6 +67,30 @@ def test_a_run_prints_its_summary_and_exits_0(cli, config: Path, store_url: str)
     assert "Rows read" in output and "offenders" in output
     assert "rsr_missing" in output and "still open" in output and "record missing" in output
     assert "Run 1 as of 2026-11-25 stored in" in output
+
+
+def test_a_run_emails_each_spo_and_its_summary_names_those_without_an_address(
+    cli, tmp_path: Path, store_url: str
+) -> None:
+    config = email_config(tmp_path, store_url, hackney_spo=None)
+
+    code, output = cli("run", "--config", str(config), "--as-of", AS_OF)
+
+    assert code == 0, output
+    assert "Emails: 2 sent" in output
+    assert "SPO N07S002 Pat Day has no usable email address: 3 open exception(s)" in output
+    assert addressees(outbox(load_settings(config))) == {CAMDEN_SPO: 1, UNOWNED: 1}
+
+
+def test_a_run_sends_no_email_when_emails_are_turned_off(
+    cli, tmp_path: Path, store_url: str
+) -> None:
+    config = email_config(tmp_path, store_url, "enabled = false")
+
+    code, output = cli("run", "--config", str(config), "--as-of", AS_OF)
+
+    assert code == 0 and "Run 1 as of 2026-11-25" in output
+    assert "Emails" not in output and not (tmp_path / "outbox").exists()
 
 
 def test_a_failed_run_exits_2_with_its_message_and_is_recorded(

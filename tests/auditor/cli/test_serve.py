@@ -1,14 +1,19 @@
-"""`auditor serve`: runs until a signal, then stops cleanly; a bad schedule exits 2."""
+"""`auditor serve`: runs until a signal, then stops cleanly; a bad schedule exits 2; emails
+go after each run unless turned off."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 import pytest
+
+from auditor.cli import serve
+from auditor.pipeline import Notifier
 
 ROOT = Path(__file__).parents[3]
 
@@ -70,3 +75,17 @@ def test_a_bad_schedule_exits_2_with_a_message(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "cron '0 6 * *' is not valid" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("enabled", "names"), [("true", ["email"]), ("false", [])])
+def test_auditor_serve_emails_after_each_run_unless_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enabled: str, names: list[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[notify]\nenabled = {enabled}\n")
+    served: list[Sequence[Notifier]] = []
+    monkeypatch.setattr(serve, "serve", lambda _settings, notifiers: served.append(notifiers))
+
+    serve.serve_command(config)
+
+    assert [[n.__name__ for n in notifiers] for notifiers in served] == [names]  # type: ignore[attr-defined]
