@@ -30,9 +30,9 @@ def _register() -> None:
     if _registered:
         return
     _registered.append(True)
-    from auditor.cli import catalogue, check, demo, generate, run, serve, validate
+    from auditor.cli import catalogue, check, demo, generate, notify, run, serve, validate
 
-    for module in (demo, generate, validate, check, catalogue, run, serve):
+    for module in (demo, generate, validate, check, catalogue, run, serve, notify):
         module.register(app)
 
 
