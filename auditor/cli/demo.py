@@ -71,7 +71,7 @@ def _end(value: str | None) -> dt.date:
 def _show(result: Demo, seconds: float) -> None:
     out.print(days_table(result))
     out.print(f"{len(result.results)} runs in {seconds:.0f} s.\n")
-    out.print(where_to_look(result), highlight=False)
+    out.print(where_to_look(result), highlight=False, soft_wrap=True)
 
 
 def days_table(result: Demo) -> Table:
