@@ -124,9 +124,9 @@ def read_stored_run(store: Store, run_id: int) -> StoredRun:
     """A run's open exceptions and those resolved lately; RunNotNotifiable unless it is
     the store's latest successful run."""
     with store.reading() as connection:
-        run = repository.read_run(connection, run_id)
-        _require_latest(run, run_id, repository.latest_run_id(connection))
-        assert run is not None
+        run = _notifiable(
+            repository.read_run(connection, run_id), run_id, repository.latest_run_id(connection)
+        )
         after = run.as_of - RESOLVED_WINDOW
         return StoredRun(
             run,
@@ -135,7 +135,10 @@ def read_stored_run(store: Store, run_id: int) -> StoredRun:
         )
 
 
-def _require_latest(run: repository.RunRecord | None, run_id: int, latest: int | None) -> None:
+def _notifiable(
+    run: repository.RunRecord | None, run_id: int, latest: int | None
+) -> repository.RunRecord:
+    """The run, if its emails can be built: it exists, succeeded, and is the latest."""
     if run is None:
         hint = f"the latest successful run is {latest}" if latest else "the store has no run"
         raise RunNotNotifiable(f"there is no run {run_id} in the store ({hint}).")
@@ -149,6 +152,7 @@ def _require_latest(run: repository.RunRecord | None, run_id: int, latest: int |
             f"cannot be rebuilt as they were. Run {latest}'s say what is open now: "
             f"auditor notify --run {latest}"
         )
+    return run
 
 
 def load_directory(source: SourceSettings) -> Directory:

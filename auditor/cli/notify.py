@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from auditor.cli.options import ConfigOption, err, out, settings_for, status
@@ -60,8 +61,8 @@ def notify(
     with status(f"Emails of run {run}"):
         report = notify_stored_run(settings, run, dry_run=dry_run, to=to, resend=resend)
     out.print(preview_table(report) if dry_run else outcome_table(report))
-    for line in report_lines(report, run):
-        out.print(line, highlight=False)
+    for line in report.summary_lines() if to else report_lines(report, run):
+        out.print(line, markup=False, highlight=False)
     if dry_run:
         out.print("Dry run: nothing was sent or recorded.")
     elif not report.complete:
@@ -78,7 +79,8 @@ def preview_table(report: DeliveryReport) -> Table:
     for digest in report.digests:
         summary = digest.summary
         counts = (summary.open, summary.new, summary.overdue, summary.resolved)
-        table.add_row(_recipient(digest), digest.address, digest.subject, *map(str, counts))
+        shown = (_recipient(digest), digest.address, digest.subject, *map(str, counts))
+        table.add_row(*map(escape, shown))
     return table
 
 
@@ -89,7 +91,8 @@ def outcome_table(report: DeliveryReport) -> Table:
         table.add_column(column)
     for result in report.results:
         recipient = _recipient(digests[result.key])
-        table.add_row(recipient, result.address, result.outcome.replace("_", " "), result.detail)
+        outcome = result.outcome.replace("_", " ")
+        table.add_row(*map(escape, (recipient, result.address, outcome, result.detail or "")))
     return table
 
 

@@ -7,6 +7,7 @@ Exit 0 with a summary; exit 2 with a message (no traceback) on bad input, a fail
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from auditor.cli.check import rejects_table
@@ -57,9 +58,9 @@ def print_summary(result: RunResult) -> None:
         highlight=False,
     )
     if result.notified:
-        out.print("Emails: " + "\n  ".join(result.notified), highlight=False)
+        out.print("Emails: " + "\n  ".join(result.notified), markup=False, highlight=False)
     for problem in result.notify_errors:
-        err.print(f"[yellow]warning:[/] notifying failed: {problem}", highlight=False)
+        err.print(f"[yellow]warning:[/] notifying failed: {escape(problem)}", highlight=False)
 
 
 def checks_table(result: RunResult) -> Table:

@@ -99,9 +99,11 @@ def test_it_sends_what_is_not_sent_and_never_twice(cli, config: Path, store_url:
 def test_copies_to_one_address_leave_the_real_emails_unsent(
     cli, config: Path, store_url: str
 ) -> None:
+    preview = cli("notify", "--run", "1", "--to", CHECKER, "--dry-run", "--config", str(config))
     code, output = cli("notify", "--run", "1", "--to", CHECKER, "--config", str(config))
 
-    assert code == 0 and "3 sent" in output
+    assert f"[copy for {CAMDEN_SPO}] Case records to fix in your teams: 5 open" in preview[1]
+    assert code == 0 and "3 sent" in output and "not sent yet" not in output
     copies = outbox(load_settings(config))
     assert addressees(copies) == {CHECKER: 3}
     assert sorted(str(m["Subject"]).split("]")[0] for m in copies) == [

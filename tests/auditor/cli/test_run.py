@@ -67,6 +67,7 @@ def test_a_run_prints_its_summary_and_exits_0(cli, config: Path, store_url: str)
     assert "Rows read" in output and "offenders" in output
     assert "rsr_missing" in output and "still open" in output and "record missing" in output
     assert "Run 1 as of 2026-11-25 stored in" in output
+    assert "reach nobody: add N07 = [addresses] under [notify.unowned]." in output
 
 
 def test_a_run_emails_each_spo_and_its_summary_names_those_without_an_address(
