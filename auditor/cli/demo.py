@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from auditor.calendar import today_in_london
-from auditor.cli.options import ConfigOption, out, settings_for, status
+from auditor.cli.options import ConfigOption, out, parse_as_of, settings_for, status
 from auditor.config import Settings
 from auditor.demo import Demo, DemoPlan, run_demo
 from auditor.pipeline import Notifier
@@ -38,8 +36,9 @@ def demo(
     """Audit a synthetic caseload over its last working days, as if Auditor had run
     every morning: faults appear, get fixed and come back; each run is stored and
     emailed (to .eml files). Then show where everything is."""
-    plan = DemoPlan(folder, _bounded(persons, MAX_PERSONS, "--persons"),
-                    seed, _bounded(days, MAX_DAYS, "--days"), _end(end))  # fmt: skip
+    persons = _bounded(persons, MAX_PERSONS, "--persons")
+    days = _bounded(days, MAX_DAYS, "--days")
+    plan = DemoPlan(folder, persons, seed, days, parse_as_of(end, "--end"))
     started = time.perf_counter()
     with status(f"Demo: {persons:,} persons over {days} working days") as update:
         result = run_demo(settings_for(config), plan, _email, progress=update)
@@ -56,16 +55,6 @@ def _bounded(value: int, most: int, option: str) -> int:
     if not 1 <= value <= most:
         raise typer.BadParameter(f"must be between 1 and {most:,}, not {value}", param_hint=option)
     return value
-
-
-def _end(value: str | None) -> dt.date:
-    if value is None:
-        return today_in_london()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        message = f"'{value}' is not a date; give it as YYYY-MM-DD"
-        raise typer.BadParameter(message, param_hint="--end") from None
 
 
 def _show(result: Demo, seconds: float) -> None:

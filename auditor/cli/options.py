@@ -31,14 +31,15 @@ AsOfOption = Annotated[
 ]
 
 
-def parse_as_of(value: str | None) -> dt.date:
+def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
+    """The date given to ``option``, or today in Europe/London when none is given."""
     if value is None:
         return today_in_london()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(
-            f"'{value}' is not a date; give it as YYYY-MM-DD.", param_hint="--as-of"
+            f"'{value}' is not a date; give it as YYYY-MM-DD.", param_hint=option
         ) from None
 
 
