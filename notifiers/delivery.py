@@ -228,20 +228,40 @@ def notify_run(
     --resend ADDRESS``). ``notifier`` may be None for a dry run; otherwise it is closed on
     return.
     """
-    batch = build_digests(inputs, ledger.last_sent(inputs.run_id))
+    last_sent = ledger.last_sent(inputs.run_id)
+    batch = build_digests(inputs, last_sent)
     digests = batch.digests
-    if to is not None:
+    if to is None:
+        earlier, digests = _emailed_today(digests, last_sent, inputs.as_of)
+    else:
         digests = [d for d in digests if d.address.lower() == to.strip().lower()]
         if not digests:
             raise AuditorError(
                 f"run {inputs.run_id} has no email to {to} "
                 f"({len(batch.digests)} emails in the run); check the address."
             )
+        earlier = []
     results = _deliver_or_preview(
         inputs, ledger, notifier, digests, dry_run, policy, sleep,
         force=to is not None, resend_unconfirmed=resend_unconfirmed,
     )  # fmt: skip
-    return DeliveryReport(results, batch.problems, digests)
+    return DeliveryReport(earlier + results, batch.problems, digests)
+
+
+def _emailed_today(
+    digests: list[Digest], last_sent: dict[str, dt.date], as_of: dt.date
+) -> tuple[list[DeliveryResult], list[Digest]]:
+    """One email a recipient a day: a rerun as of the same date (say after a corrected
+    extract) emails nobody who already had that date's email from an earlier run; to
+    send it anyway, ``auditor notify --run ID --resend ADDRESS``."""
+    skipped, kept = [], []
+    for digest in digests:
+        if last_sent.get(digest.key, dt.date.min) >= as_of:
+            detail = f"already emailed for {as_of} by an earlier run"
+            skipped.append(DeliveryResult(digest.key, digest.address, "already_sent", detail))
+        else:
+            kept.append(digest)
+    return skipped, kept
 
 
 def send_copies(

@@ -324,3 +324,18 @@ def test_new_is_counted_since_the_last_email_that_reached_the_recipient(
     report = notify(dataclasses.replace(today, open_exceptions=frame), ledger, smtp_server)
     for digest in report.digests:
         assert digest.summary.new == sum(1 for i in digest.exception_ids if i % 2 == 0)
+
+
+def test_a_rerun_of_the_same_date_emails_nobody_twice(smtp_server: SmtpServer) -> None:
+    ledger = MemoryLedger()
+    notify(run_input(run_id=1), ledger, smtp_server)
+    rerun = notify(run_input(run_id=2), ledger, smtp_server)
+    assert {r.outcome for r in rerun.results} == {"already_sent"}
+    assert all("by an earlier run" in (r.detail or "") for r in rerun.results)
+    assert set(received_by(smtp_server).values()) == {1}
+    assert ledger.entries(2) == {}
+    # the next day's run emails everyone again; a resend still goes on request
+    notify(run_input(run_id=3, as_of=AS_OF + dt.timedelta(days=1)), ledger, smtp_server)
+    assert set(received_by(smtp_server).values()) == {2}
+    notify(run_input(run_id=2), ledger, smtp_server, to=UNOWNED)
+    assert received_by(smtp_server)[UNOWNED] == 3

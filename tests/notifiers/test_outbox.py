@@ -1,7 +1,9 @@
-"""The outbox transport: one .eml file per email, named after its Message-ID."""
+"""The outbox transport: one .eml file per email, named after its recipient and its
+Message-ID."""
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -23,7 +25,7 @@ def test_each_email_becomes_one_eml_file(tmp_path: Path) -> None:
         outbox.send(message)
         outbox.send(message)  # the same email again replaces its file
     [path] = folder.iterdir()
-    assert path.name == message["Message-ID"].strip("<>") + ".eml"
+    assert re.fullmatch(r"sue@probation\.example\.[0-9a-f]{8}\.eml", path.name)
     parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert parsed["Message-ID"].strip() == message["Message-ID"]
     assert parsed.get_content_type() == "multipart/alternative"
@@ -44,3 +46,10 @@ def test_a_run_delivered_to_the_outbox(tmp_path: Path) -> None:
     parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert parsed["To"] == "Sue Senior <sue.senior@probation.example>"
     assert parsed["Subject"].strip().startswith("Case records to fix in your teams: 2 open")
+
+
+def test_two_emails_to_one_address_are_two_files(tmp_path: Path) -> None:
+    with OutboxNotifier(tmp_path) as outbox:
+        outbox.send(email_to())
+        outbox.send(email_to())
+    assert len(list(tmp_path.glob("sue@probation.example.*.eml"))) == 2
