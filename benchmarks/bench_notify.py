@@ -5,13 +5,18 @@ About 1,000 SPOs and 300,000 open exceptions (a generated organisation: 12 provi
 address per provider), sent by SMTP to a local aiosmtpd server in its own process, with
 the in-memory ledger. Target: 60 s or less.
 
-    .venv/bin/python benchmarks/bench_notify.py [--exceptions 300000]
+    .venv/bin/python benchmarks/bench_notify.py [--exceptions 300000] [--store URL]
+
+``--store URL`` records the deliveries in that store's ledger (as `auditor run` does:
+one short transaction per state change) instead of in memory; e.g.
+``--store sqlite:////tmp/bench-notify.db`` (created if need be).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -20,10 +25,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for the test builders in tests/notifiers/frames.py
 
-from auditor.config import SmtpSettings  # noqa: E402
+from auditor.config import SmtpSettings, StoreSettings  # noqa: E402
+from auditor.store import repository  # noqa: E402
+from auditor.store.database import open_store  # noqa: E402
+from auditor.store.ledger import StoreLedger  # noqa: E402
 from notifiers.delivery import Delivery, RetryPolicy  # noqa: E402
 from notifiers.digest import build_digests  # noqa: E402
-from notifiers.ledger import MemoryLedger  # noqa: E402
+from notifiers.ledger import Ledger, MemoryLedger  # noqa: E402
 from notifiers.smtp import SmtpNotifier  # noqa: E402
 from tests.notifiers.conftest import free_port  # noqa: E402
 from tests.notifiers.frames import digest_input, organisation, random_exceptions  # noqa: E402
@@ -55,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exceptions", type=int, default=300_000)
     parser.add_argument("--spos-per-provider", type=int, default=84)
+    parser.add_argument("--store", help="SQLAlchemy URL of a store for the ledger")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -79,7 +88,8 @@ def main() -> None:
     batch = build_digests(inputs)
     rendered = time.perf_counter()
     settings = SmtpSettings(host="127.0.0.1", port=port, security="none")
-    ledger = MemoryLedger()
+    ledger, run_id = _ledger(args.store, inputs.as_of)
+    inputs = dataclasses.replace(inputs, run_id=run_id)
     with SmtpNotifier(settings) as notifier:
         delivery = Delivery(inputs.run_id, inputs.as_of, ledger, notifier,
                             inputs.settings.from_address, RetryPolicy())  # fmt: skip
@@ -98,6 +108,18 @@ def main() -> None:
           f"{delivered - rendered:.1f} s")  # fmt: skip
     print(f"total: {total:.1f} s (target {TARGET_SECONDS:.0f} s: "
           f"{'met' if total <= TARGET_SECONDS else 'MISSED'})")  # fmt: skip
+    print(f"ledger: {'store ' + args.store if args.store else 'in memory'}")
+
+
+def _ledger(url: str | None, as_of: dt.date) -> tuple[Ledger, int]:
+    """The ledger, and a run of its own to deliver (a store's ledger needs a run row)."""
+    if url is None:
+        return MemoryLedger(), 1
+    store = open_store(StoreSettings(url=url))
+    store.upgrade()
+    with store.writing() as connection:
+        run_id = repository.insert_run(connection, as_of, repository.now(), "bench_notify")
+    return StoreLedger(store), run_id
 
 
 if __name__ == "__main__":
