@@ -230,22 +230,22 @@ def notify_run(
     """
     last_sent = ledger.last_sent(inputs.run_id)
     batch = build_digests(inputs, last_sent)
-    digests = batch.digests
     if to is None:
-        earlier, digests = _emailed_today(digests, last_sent, inputs.as_of)
+        shown = batch.digests
+        earlier, pending = _emailed_today(shown, last_sent, inputs.as_of)
     else:
-        digests = [d for d in digests if d.address.lower() == to.strip().lower()]
-        if not digests:
+        shown = pending = [d for d in batch.digests if d.address.lower() == to.strip().lower()]
+        if not pending:
             raise AuditorError(
                 f"run {inputs.run_id} has no email to {to} "
                 f"({len(batch.digests)} emails in the run); check the address."
             )
         earlier = []
     results = _deliver_or_preview(
-        inputs, ledger, notifier, digests, dry_run, policy, sleep,
+        inputs, ledger, notifier, pending, dry_run, policy, sleep,
         force=to is not None, resend_unconfirmed=resend_unconfirmed,
     )  # fmt: skip
-    return DeliveryReport(earlier + results, batch.problems, digests)
+    return DeliveryReport(earlier + results, batch.problems, shown)
 
 
 def _emailed_today(

@@ -334,6 +334,7 @@ def test_a_rerun_of_the_same_date_emails_nobody_twice(smtp_server: SmtpServer) -
     assert all("by an earlier run" in (r.detail or "") for r in rerun.results)
     assert set(received_by(smtp_server).values()) == {1}
     assert ledger.entries(2) == {}
+    assert {d.key for d in rerun.digests} == {r.key for r in rerun.results}
     # the next day's run emails everyone again; a resend still goes on request
     notify(run_input(run_id=3, as_of=AS_OF + dt.timedelta(days=1)), ledger, smtp_server)
     assert set(received_by(smtp_server).values()) == {2}
