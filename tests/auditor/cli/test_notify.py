@@ -8,9 +8,7 @@ import functools
 from pathlib import Path
 
 import pytest
-import typer
 
-import auditor.cli
 from auditor.cli import notify as notify_command
 from auditor.cli import run as run_command
 from auditor.config import StoreSettings, load_settings
@@ -18,6 +16,7 @@ from auditor.notification import notify_stored_run
 from auditor.store.database import open_store
 from auditor.store.ledger import StoreLedger
 from notifiers.delivery import RetryPolicy
+from tests.auditor.cli.invoke import Invoke, cli_with
 from tests.auditor.emails import (
     CAMDEN_SPO,
     HACKNEY_SPO,
@@ -34,26 +33,9 @@ EVERYONE = {CAMDEN_SPO: 1, HACKNEY_SPO: 1, UNOWNED: 1}
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
     """Run `auditor ARGS` through the real entry point; returns (exit code, output)."""
-    app = typer.Typer(name="auditor", add_completion=False, pretty_exceptions_enable=False)
-    app.callback()(lambda: None)
-    monkeypatch.setattr(auditor.cli, "app", app)
-
-    def register() -> None:
-        run_command.register(app)
-        notify_command.register(app)
-
-    monkeypatch.setattr(auditor.cli, "_register", register)
-    monkeypatch.setenv("COLUMNS", "250")
-
-    def invoke(*args: str) -> tuple[int, str]:
-        with pytest.raises(SystemExit) as done:
-            auditor.cli.main(list(args))
-        captured = capsys.readouterr()
-        return int(done.value.code or 0), captured.out + captured.err
-
-    return invoke
+    return cli_with(monkeypatch, capsys, run_command, notify_command)
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import typer
 
-import auditor.cli
 from auditor.cli import run as run_command
 from auditor.config import StoreSettings, load_settings
 from auditor.sources import write_extract
 from auditor.store.database import open_store
 from schemas.examples import example_tables
+from tests.auditor.cli.invoke import Invoke, cli_with
 from tests.auditor.emails import CAMDEN_SPO, UNOWNED, addressees, email_config, outbox
 from tests.auditor.stores import snapshot
 
@@ -35,21 +34,9 @@ auditor.cli.main()
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
     """Run `auditor ARGS` through the real entry point; returns (exit code, output)."""
-    app = typer.Typer(name="auditor", add_completion=False, pretty_exceptions_enable=False)
-    app.callback()(lambda: None)
-    monkeypatch.setattr(auditor.cli, "app", app)
-    monkeypatch.setattr(auditor.cli, "_register", lambda: run_command.register(app))
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> tuple[int, str]:
-        with pytest.raises(SystemExit) as done:
-            auditor.cli.main(list(args))
-        captured = capsys.readouterr()
-        return int(done.value.code or 0), captured.out + captured.err
-
-    return invoke
+    return cli_with(monkeypatch, capsys, run_command)
 
 
 @pytest.fixture

@@ -6,30 +6,17 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import typer
 
-import auditor.cli
 from auditor.cli import validate
 from auditor.sources import write_database, write_extract
 from schemas.examples import example_rows, example_table, example_tables
+from tests.auditor.cli.invoke import Invoke, cli_with
 
 
 @pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
     """Run `auditor ARGS` through the real entry point; returns (exit code, output)."""
-    app = typer.Typer(name="auditor", add_completion=False, pretty_exceptions_enable=False)
-    app.callback()(lambda: None)
-    monkeypatch.setattr(auditor.cli, "app", app)
-    monkeypatch.setattr(auditor.cli, "_register", lambda: validate.register(app))
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> tuple[int, str]:
-        with pytest.raises(SystemExit) as done:
-            auditor.cli.main(list(args))
-        captured = capsys.readouterr()
-        return int(done.value.code or 0), captured.out + captured.err
-
-    return invoke
+    return cli_with(monkeypatch, capsys, validate)
 
 
 def test_a_clean_extract_exits_0_and_writes_an_empty_rejects_file(run, tmp_path: Path) -> None:
