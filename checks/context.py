@@ -44,6 +44,8 @@ class CheckContext:
     active_flags: pl.LazyFrame  # active registrations with their register type's columns
     reviews: pl.LazyFrame  # registration reviews that exist at D
     assessments: pl.LazyFrame  # assessments that exist at D
+    latest_rosh_screening_or_full: pl.LazyFrame  # see latest_assessment
+    latest_full_rosh_analysis: pl.LazyFrame
     contacts: pl.LazyFrame  # contacts recorded by D, one row per (contact, category)
     documents: pl.LazyFrame  # documents recorded by D
     offender_managers: pl.LazyFrame  # current offender manager per crn (at most one)
@@ -94,16 +96,11 @@ class CheckContext:
 
     def latest_assessment(self, purpose: AssessmentPurpose) -> pl.LazyFrame:
         """Per crn, the latest completed assessment serving ``purpose``: greatest
-        assessment_date, ties to the greatest assessment_id."""
-        serves = pl.col("full_rosh_analysis_done")
+        assessment_date, ties to the greatest assessment_id (built once, with the rest
+        of the context: five checks read it)."""
         if purpose == "rosh_screening_or_full":
-            serves = serves | pl.col("rosh_screening_done")
-        return (
-            self.assessments.filter((pl.col("status") == "COMPLETE") & serves)
-            .sort(["crn", "assessment_date", "assessment_id"])
-            .group_by("crn", maintain_order=True)
-            .last()
-        )
+            return self.latest_rosh_screening_or_full
+        return self.latest_full_rosh_analysis
 
     @property
     def owners(self) -> pl.LazyFrame:
@@ -126,6 +123,7 @@ def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.
     active_events = events.filter(pl.col("is_active"))
     active_persons = active_events.select("crn").unique()
     active_flags = _active_flags(visible, d)
+    assessments = visible["assessments"].filter(pl.col("assessment_date") <= d)
     return {
         "offenders": visible["offenders"],
         "events": events,
@@ -134,7 +132,9 @@ def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.
         "case_allocations": _case_allocations(visible["case_allocations"], d),
         "active_flags": active_flags,
         "reviews": visible["registration_reviews"].filter(pl.col("review_date") <= d),
-        "assessments": visible["assessments"].filter(pl.col("assessment_date") <= d),
+        "assessments": assessments,
+        "latest_rosh_screening_or_full": _latest_assessment(assessments, "rosh_screening_or_full"),
+        "latest_full_rosh_analysis": _latest_assessment(assessments, "full_rosh_analysis"),
         "contacts": visible["contacts"].drop("soft_deleted"),
         "documents": visible["documents"].filter(pl.col("created_datetime").dt.date() <= d),
         "offender_managers": _current_offender_managers(visible, d),
@@ -250,6 +250,18 @@ def _offender_manager_history(visible: Mapping[str, pl.LazyFrame], d: pl.Expr) -
     rows = visible["offender_managers"].filter(pl.col("allocation_date") <= d)
     current = pl.col("end_date").is_null() | (pl.col("end_date") > d)
     return rows.filter(~(current & (current.sum().over("crn") > 1)))
+
+
+def _latest_assessment(assessments: pl.LazyFrame, purpose: AssessmentPurpose) -> pl.LazyFrame:
+    serves = pl.col("full_rosh_analysis_done")
+    if purpose == "rosh_screening_or_full":
+        serves = serves | pl.col("rosh_screening_done")
+    return (
+        assessments.filter((pl.col("status") == "COMPLETE") & serves)
+        .sort(["crn", "assessment_date", "assessment_id"])
+        .group_by("crn", maintain_order=True)
+        .last()
+    )
 
 
 def _periods(events: pl.LazyFrame, active_persons: pl.LazyFrame) -> pl.LazyFrame:
