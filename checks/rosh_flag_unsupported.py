@@ -60,15 +60,22 @@ class RoshFlagUnsupported(Check):
         return _rosh_flags(ctx).select("crn", subject=pl.col("registration_id").cast(pl.String))
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        flags = _with_support(ctx, _rosh_flags(ctx))
+        flags = _with_support(ctx, _rosh_flags(ctx)).join(_several(ctx), on="crn", how="left")
         cutoff = ctx.d.dt.offset_by(f"-{self.max_age_months}mo")
+        failing = (
+            pl.col("assessment_id").is_null()
+            | (pl.col("assessment_date") < cutoff)
+            | _differs()
+            | pl.col("flag_count").is_not_null()
+        )
         reasons = pl.concat_list(
             _no_support(),
             self._too_old(cutoff),
             _level_differs(),
             _more_than_one(),
         ).list.drop_nulls()
-        raised = flags.with_columns(reasons=reasons).filter(pl.col("reasons").list.len() > 0)
+        # reasons are worded only for the flags that fail (few, at national scale)
+        raised = flags.filter(failing).with_columns(reasons=reasons)
         return findings(
             raised,
             subject=pl.col("registration_id").cast(pl.String),
@@ -152,11 +159,14 @@ def _no_support() -> pl.Expr:
     )
 
 
+def _differs() -> pl.Expr:
+    """The supporting assessment's level is recorded and is not the flag's."""
+    recorded = pl.col("assessed_level").is_not_null()
+    return (recorded & (pl.col("assessed_level") != pl.col("flag_level"))).fill_null(False)
+
+
 def _level_differs() -> pl.Expr:
-    differs = pl.col("assessed_level").is_not_null() & (
-        pl.col("assessed_level") != pl.col("flag_level")
-    )
-    return pl.when(differs).then(
+    return pl.when(_differs()).then(
         pl.format(
             "{} {} ({}) assessed RoSH as {}, but the {} flag says {}",
             _support_name(),
@@ -169,9 +179,17 @@ def _level_differs() -> pl.Expr:
     )
 
 
+def _several(ctx: CheckContext) -> pl.LazyFrame:
+    """Persons with more than one active RoSH flag: how many, and their type codes."""
+    return (
+        _rosh_flags(ctx)
+        .group_by("crn")
+        .agg(flag_count=pl.len(), flag_codes=pl.col("register_type_code").sort().str.join(", "))
+        .filter(pl.col("flag_count") > 1)
+    )
+
+
 def _more_than_one() -> pl.Expr:
-    count = pl.len().over("crn")
-    codes = pl.col("register_type_code").sort().str.join(", ").over("crn")
-    return pl.when(count > 1).then(
-        pl.format("the person has {} active RoSH flags ({})", count, codes)
+    return pl.when(pl.col("flag_count").is_not_null()).then(
+        pl.format("the person has {} active RoSH flags ({})", "flag_count", "flag_codes")
     )
