@@ -66,8 +66,8 @@ class AllocationMismatch(Check):
             .join(_mappa_flags(ctx), on="crn", how="left")
             .join(ctx.mappa, on="crn", how="left")
             .join(ctx.offenders.select("crn", "deportation_eligible"), on="crn", how="left")
+            .filter(pl.any_horizontal(c.fill_null(False) for c, _ in self._conditions()))
             .with_columns(criteria=self._criteria())
-            .filter(pl.col("criteria").list.len() > 0)
         )
         return findings(
             cases,
@@ -77,27 +77,27 @@ class AllocationMismatch(Check):
             due_date=no_due_date(),
         )
 
-    def _criteria(self) -> pl.Expr:
-        """The NPS criteria that hold, as a list of texts (empty when none does)."""
+    def _conditions(self) -> list[tuple[pl.Expr, pl.Expr]]:
+        """Each NPS criterion: when it holds, and how the reason words it."""
         threshold = f"{self.rsr_threshold:g}"
         above = pl.col("rsr_score").cast(pl.Float64) > self.rsr_threshold
-        texts = [
-            _when(
-                above, pl.format("RSR score {} above {}", pl.col("rsr_score"), pl.lit(threshold))
-            ),
-            _when(
+        return [
+            (above, pl.format("RSR score {} above {}", pl.col("rsr_score"), pl.lit(threshold))),
+            (
                 pl.col("rosh_flags").is_not_null(),
                 pl.format("active High/Very High RoSH flag ({})", "rosh_flags"),
             ),
-            _when(pl.col("mapp_flags").is_not_null(), pl.lit("active MAPP flag")),
-            _when(
+            (pl.col("mapp_flags").is_not_null(), pl.lit("active MAPP flag")),
+            (
                 pl.col("mappa_criterion").is_not_null(),
                 pl.format("MAPPA eligible: {}", "mappa_criterion"),
             ),
-            _when(
-                pl.col("deportation_eligible").fill_null(False), pl.lit("eligible for deportation")
-            ),
+            (pl.col("deportation_eligible"), pl.lit("eligible for deportation")),
         ]
+
+    def _criteria(self) -> pl.Expr:
+        """The NPS criteria that hold, as a list of texts."""
+        texts = [_when(condition, text) for condition, text in self._conditions()]
         return pl.concat_list(texts).list.drop_nulls()
 
 
