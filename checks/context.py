@@ -283,16 +283,17 @@ def _periods(events: pl.LazyFrame, active_persons: pl.LazyFrame) -> pl.LazyFrame
         .select("crn", start=pl.col("sentence_date"), end=end)
         .sort("crn", "start", "end")
     )
-    running_end = pl.col("end").cum_max().shift(1).over("crn")
-    new_period = running_end.is_null() | (pl.col("start") > running_end + pl.duration(days=1))
+    # The spans are in order, so a period starts at a person's first span and wherever
+    # a span starts after the day after the running end of the spans before it. The
+    # current period is the last one: an active event's span runs to D or beyond and
+    # swallows every span that starts after it; and it holds the person's latest end.
+    running_end = pl.col("end").cum_max().over("crn")
+    first = pl.col("crn").ne_missing(pl.col("crn").shift(1))
+    starts = first | (pl.col("start") > running_end.shift(1) + pl.duration(days=1))
     return (
-        spans.with_columns(period=new_period.cast(pl.Int32).cum_sum().over("crn"))
-        .group_by("crn", "period")
-        .agg(period_start=pl.col("start").min(), period_end=pl.col("end").max())
-        .sort("crn", "period")
-        .group_by("crn", maintain_order=True)
-        .last()
-        .select("crn", "period_start", "period_end")
+        spans.with_columns(starts=starts)
+        .group_by("crn")
+        .agg(period_start=pl.col("start").filter("starts").last(), period_end=pl.col("end").max())
     )
 
 

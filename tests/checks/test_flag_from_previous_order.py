@@ -155,6 +155,31 @@ def test_a_completed_review_in_the_current_period_clears_it(reviews: list, raise
             True,
             id="inactive event with no termination date is one day",
         ),
+        pytest.param(
+            [
+                {"sentence_date": dt.date(2024, 1, 2), "termination_date": dt.date(2025, 3, 1)},
+                {
+                    "sentence_date": dt.date(2024, 2, 1),
+                    "termination_date": dt.date(2024, 3, 1),
+                    "event_number": 2,
+                },
+                {"sentence_date": P, "event_number": 3},
+            ],
+            False,
+            id="the running end, not the last span's end: P is 2024-01-02",
+        ),
+        pytest.param(
+            [
+                {"sentence_date": P, "event_number": 1},
+                {
+                    "sentence_date": dt.date(2025, 6, 2),
+                    "termination_date": dt.date(2025, 7, 1),
+                    "event_number": 2,
+                },
+            ],
+            True,
+            id="a later span inside the active one: P is 2025-01-06",
+        ),
     ],
 )
 def test_p_is_the_start_of_the_current_period(events: list, raises: bool) -> None:
