@@ -65,8 +65,9 @@ def _show(result: Demo, seconds: float) -> None:
 
 def days_table(result: Demo) -> Table:
     table = Table(title="One run per working day", title_justify="left")
-    for heading in ("as of", "run", "open", "new", "resolved", "reopened", "missing", "emails"):
-        table.add_column(heading, justify="left" if heading == "as of" else "right")
+    table.add_column("as of")
+    for heading in ("run", *(c.replace("_", " ") for c in SHOWN), "emails"):
+        table.add_column(heading, justify="right")
     for run in result.results:
         counts = [f"{run.totals[c]:,}" for c in SHOWN]
         emails = _emails(result.outbox / run.as_of.isoformat())

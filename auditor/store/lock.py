@@ -1,8 +1,10 @@
 """The run lock: one run at a time per store, across processes.
 
 - PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) on a dedicated
-  connection, keyed by the store's schema. It dies with the connection, so a crashed or
-  killed run never leaves it behind.
+  connection, keyed by the store's schema. A run that ends unlocks it before closing
+  the connection (the server ends a closed session a moment later, and a run started
+  in that moment would be refused); it dies with the connection, so a crashed or killed
+  run never leaves it behind.
 - SQLite: an exclusive ``flock`` on a file beside the database (``<db>.run-lock``,
   holding the pid of the run). The operating system drops it when the process ends,
   however it ends; the file itself stays and is harmless.
@@ -18,11 +20,11 @@ import os
 import threading
 import zlib
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from auditor.errors import AuditorError, RunRefused
 
@@ -63,10 +65,19 @@ def _advisory_lock(engine: Engine, where: str) -> Iterator[None]:
         key = zlib.crc32(f"auditor run {schema}".encode())
         if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}):
             raise _refused(where)
-        yield
+        try:
+            yield
+        finally:
+            _unlock(connection, key)
     finally:
         connection.invalidate()  # closing the session releases its advisory locks
         connection.close()
+
+
+def _unlock(connection: Connection, key: int) -> None:
+    # on a broken connection the server ends the session, and the lock with it
+    with suppress(DBAPIError):
+        connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
 @contextmanager
