@@ -20,6 +20,7 @@ from auditor.store.database import open_store
 from schemas.examples import example_tables
 from tests.auditor.cli.invoke import Invoke, cli_with
 from tests.auditor.emails import CAMDEN_SPO, UNOWNED, addressees, email_config, outbox
+from tests.auditor.processes import child
 from tests.auditor.stores import snapshot
 
 ROOT = Path(__file__).parents[3]
@@ -128,20 +129,8 @@ print("finished", flush=True)
 @contextmanager
 def paused_run(config: Path, stage: str) -> Iterator[subprocess.Popen[str]]:
     """A real run in another process, paused inside a stage until its stdin gets a line."""
-    with subprocess.Popen(
-        [sys.executable, "-c", PAUSED_RUN, str(config), stage],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    ) as process:
-        try:
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == "paused"
-            yield process
-        finally:
-            process.kill()
-            process.wait(timeout=60)
+    with child(PAUSED_RUN, str(config), stage, ready="paused") as process:
+        yield process
 
 
 def auditor_run(config: Path, as_of: str = AS_OF) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,8 +12,8 @@ import pytest
 
 from auditor.errors import RunRefused
 from auditor.store.database import Store
+from tests.auditor.processes import child
 
-ROOT = Path(__file__).parents[3]
 HOLD_THE_LOCK = """
 import sys
 from auditor.config import StoreSettings
@@ -30,20 +29,8 @@ with store.run_lock():
 @contextmanager
 def holder(url: str) -> Iterator[subprocess.Popen[str]]:
     """Another process holding the run lock until its stdin gets a line (or it dies)."""
-    with subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_LOCK, url],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    ) as process:
-        try:
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == "locked"
-            yield process
-        finally:
-            process.kill()
-            process.wait(timeout=30)
+    with child(HOLD_THE_LOCK, url, ready="locked") as process:
+        yield process
 
 
 def test_a_second_lock_in_the_same_process_is_refused(store: Store) -> None:
