@@ -123,6 +123,7 @@ def _read_csv(path: Path, spec: TableSpec) -> pl.LazyFrame:
     except pl.exceptions.PolarsError as exc:
         raise ExtractError(f"{place}: {csv_fault(path, exc)}. {STOPPED}") from None
     raw = empty_text_as_null(raw)
+    _stop_on_short_rows(path, raw, place)
     plan = _plan(raw.schema, spec, place)
     return _typed(raw.select(c.column for c in plan if c.column in raw.columns), plan, spec, place)
 
@@ -222,17 +223,34 @@ def csv_fault(path: Path, exc: Exception) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as bad:
         return _encoding_fault(data, bad.start)
+    ragged = _ragged_row(text)
+    return ragged or f"cannot be read as CSV ({str(exc).splitlines()[0]})"
+
+
+def _stop_on_short_rows(path: Path, raw: pl.DataFrame, place: _Place) -> None:
+    """polars fills the missing fields of a short row with nulls, as if they were empty.
+    A short row leaves the last column empty, so only then is the file read again, row
+    by row, to find one; a row with fewer fields than the header stops the run."""
+    if raw.width == 0 or raw[raw.columns[-1]].null_count() == 0:
+        return
+    ragged = _ragged_row(path.read_text(encoding="utf-8"))
+    if ragged:
+        raise ExtractError(f"{place}: {ragged}. {STOPPED}")
+
+
+def _ragged_row(text: str) -> str | None:
+    """The first row whose number of fields is not the header's, said with its line."""
     rows = csv.reader(io.StringIO(text, newline=""))
     header = next(rows, [])
     line = rows.line_num + 1
     for index, row in enumerate(rows):
-        if len(row) != len(header):
+        if len(row) != len(header) and row:
             return (
                 f"row {index + 1} (line {line}) has {len(row)} fields but the header has "
-                f"{len(header)}; quote values that hold commas"
+                f"{len(header)}; quote values that hold commas, and give every row all fields"
             )
         line = rows.line_num + 1
-    return f"cannot be read as CSV ({str(exc).splitlines()[0]})"
+    return None
 
 
 def _encoding_fault(data: bytes, offset: int) -> str:

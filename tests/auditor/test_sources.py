@@ -235,6 +235,23 @@ def test_a_ragged_csv_row_names_row_and_line(tmp_path: Path) -> None:
         load_extract(tmp_path)
 
 
+def test_a_short_csv_row_names_row_and_line(tmp_path: Path) -> None:
+    path = csv_extract(tmp_path) / "teams.csv"
+    path.write_text(path.read_text() + "N07T03,Islington,N07\n")
+
+    with pytest.raises(ExtractError, match=r"teams.csv \(table teams\): row 3 \(line 4\) has 3"):
+        load_extract(tmp_path)
+
+
+def test_empty_last_fields_are_not_a_short_row(tmp_path: Path) -> None:
+    path = csv_extract(tmp_path) / "teams.csv"
+    path.write_text(path.read_text() + "N07T03,Islington,N07,,\n")
+
+    teams = load_extract(tmp_path).tables["teams"].collect()
+
+    assert teams["soft_deleted"].null_count() == 1  # validation rejects that row
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_an_empty_file_names_file_and_table(tmp_path: Path, fmt: str) -> None:
     write_extract(example_tables(), tmp_path)
