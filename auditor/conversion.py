@@ -94,11 +94,17 @@ def _from_text(
 
 
 def _text_to_datetime(text: pl.Expr, target: pl.Datetime) -> pl.Expr:
+    """ISO 8601 with or without seconds; one with a UTC offset (``Z``, ``+01:00``) is
+    taken to the local time of Europe/London, like a Parquet timestamp with a zone."""
     unit = target.time_unit
     iso = text.str.replace(r"^(\d{4}-\d{2}-\d{2}) ", "${1}T")
+    offset = iso.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.f%#z", strict=False, time_unit=unit, time_zone="UTC"
+    )
     return pl.coalesce(
         iso.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit=unit),
         iso.str.to_datetime("%Y-%m-%dT%H:%M", strict=False, time_unit=unit),
+        offset.dt.convert_time_zone(LOCAL_TIME_ZONE).dt.replace_time_zone(None),
     )
 
 

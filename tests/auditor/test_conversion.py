@@ -32,6 +32,22 @@ def convert(values: list[object], source: pl.DataType, target: pl.DataType, **op
         ([1, 0], pl.Int64, pl.Boolean, [True, False]),
         ([3.0, None], pl.Float64, pl.Int64, [3, None]),
         ([7], pl.UInt8, pl.Int64, [7]),
+        (
+            ["2026-01-31 10:00", "2026-01-31T10:00:00.5"],
+            pl.String,
+            pl.Datetime("us"),
+            [dt.datetime(2026, 1, 31, 10), dt.datetime(2026, 1, 31, 10, 0, 0, 500000)],
+        ),
+        (  # with a UTC offset: the local time in Europe/London (GMT in winter, BST in summer)
+            ["2026-01-31T10:00:00+01:00", "2026-07-01T10:00:00Z", "2026-07-01T23:30:00Z"],
+            pl.String,
+            pl.Datetime("us"),
+            [
+                dt.datetime(2026, 1, 31, 9),
+                dt.datetime(2026, 7, 1, 11),
+                dt.datetime(2026, 7, 2, 0, 30),
+            ],
+        ),
     ],
 )
 def test_accepted(values, source, target, expected) -> None:
@@ -45,7 +61,7 @@ def test_accepted(values, source, target, expected) -> None:
     [
         (["2026-02-30"], pl.String, pl.Date),
         (["31/01/2026"], pl.String, pl.Date),
-        (["2026-01-31T10:00:00+01:00"], pl.String, pl.Datetime("us")),
+        (["2026-01-31T10:00:00+0100x"], pl.String, pl.Datetime("us")),
         (["2026-01-31"], pl.String, pl.Datetime("us")),
         (["1.5"], pl.String, pl.Int64),
         (["yes"], pl.String, pl.Boolean),
