@@ -33,9 +33,10 @@ def demo(
         typer.Option(help="Last as-of date, YYYY-MM-DD (default: today in Europe/London)."),
     ] = None,
 ) -> None:
-    """Audit a synthetic caseload over its last working days, as if Auditor had run
-    every morning: faults appear, get fixed and come back; each run is stored and
-    emailed (to .eml files). Then show where everything is."""
+    """Audit a synthetic caseload day by day, as if Auditor had run every morning.
+
+    Over the last working days faults appear, get fixed and come back; each run is
+    stored and its emails written as .eml files. Then it shows where everything is."""
     persons = _bounded(persons, MAX_PERSONS, "--persons")
     days = _bounded(days, MAX_DAYS, "--days")
     plan = DemoPlan(folder, persons, seed, days, parse_as_of(end, "--end"))
