@@ -60,7 +60,10 @@ def notify(
     settings = settings_for(config)
     with status(f"Emails of run {run}"):
         report = notify_stored_run(settings, run, dry_run=dry_run, to=to, resend=resend)
-    out.print(preview_table(report) if dry_run else outcome_table(report))
+    if dry_run:
+        out.print(preview(report), markup=False, highlight=False, soft_wrap=True)
+    else:
+        out.print(outcome_table(report))
     for line in report.summary_lines() if to else report_lines(report, run):
         out.print(line, markup=False, highlight=False)
     if dry_run:
@@ -70,18 +73,16 @@ def notify(
         raise typer.Exit(1)
 
 
-def preview_table(report: DeliveryReport) -> Table:
-    table = Table(title="Emails (not sent)", title_justify="left")
-    for column in ("recipient", "address", "subject"):
-        table.add_column(column)
-    for column in ("open", "new", "overdue", "resolved"):
-        table.add_column(column, justify="right")
+def preview(report: DeliveryReport) -> str:
+    """Each email, two lines apiece (readable at any terminal width): who, then what."""
+    lines = [f"Emails (not sent): {len(report.digests)}"]
     for digest in report.digests:
         summary = digest.summary
-        counts = (summary.open, summary.new, summary.overdue, summary.resolved)
-        shown = (_recipient(digest), digest.address, digest.subject, *map(str, counts))
-        table.add_row(*map(escape, shown))
-    return table
+        lines += [
+            f"  {_recipient(digest)} <{digest.address}>",
+            f"    {digest.subject}; {summary.resolved} resolved since the last email",
+        ]
+    return "\n".join(lines)
 
 
 def outcome_table(report: DeliveryReport) -> Table:
