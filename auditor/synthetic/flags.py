@@ -67,6 +67,8 @@ def build_flags(world: World, facts: pl.DataFrame, events: pl.DataFrame) -> pl.D
         _oddities(world, rng, active),
     ]
     frame = pl.concat([pl.DataFrame(b) for b in blocks if len(b["pid"])], how="diagonal_relaxed")
+    if "undated" not in frame.columns:  # a tiny caseload may have no block that sets it
+        frame = frame.with_columns(undated=pl.lit(None, pl.Boolean))
     return (
         frame.with_columns(
             undated=pl.col("undated").fill_null(False),

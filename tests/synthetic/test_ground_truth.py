@@ -71,3 +71,13 @@ def test_the_checks_raise_exactly_the_ground_truth(faulty: Synthetic) -> None:
     raised = run.exceptions.select(IDENTITY)
     for label, rows in _differences(raised, _truth(faulty)).items():
         assert rows.height == 0, f"{label}:\n{rows}"
+
+
+@pytest.mark.parametrize("persons", [1, 2, 3, 7])
+def test_a_tiny_caseload_is_generated_and_its_ground_truth_exact(persons: int) -> None:
+    for seed in (1, 2, 3):
+        synthetic = generate_extract(persons, seed, AS_OF)
+        assert synthetic.tables["offenders"].height == persons
+        raised = audit(synthetic.tables, AS_OF)
+        for label, rows in _differences(raised, _truth(synthetic)).items():
+            assert rows.height == 0, f"{label}:\n{rows}"
