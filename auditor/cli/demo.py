@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -79,8 +80,9 @@ def days_table(result: Demo) -> Table:
 def where_to_look(result: Demo) -> str:
     last = result.results[-1]
     folder = result.plan.folder
-    busiest = last.checks.sort("open", descending=True).head(3)
-    checks = ", ".join(f"{r['check']} ({r['open']:,})" for r in busiest.iter_rows(named=True))
+    busiest = last.checks.filter(pl.col("open") > 0).sort("open", descending=True).head(3)
+    rows = busiest.iter_rows(named=True)
+    checks = ", ".join(f"{r['check']} ({r['open']:,})" for r in rows) or "nothing is open"
     email = _biggest_email(result.outbox / last.as_of.isoformat())
     lines = [
         "[bold]Where everything is[/]",
