@@ -23,6 +23,7 @@ from auditor.cli.options import (
 from auditor.notification import notifiers_for
 from auditor.pipeline import RunResult, run_audit
 
+MAX_EMAIL_LINES = 12
 HEADINGS = {
     "found": "found",
     "new": "new",
@@ -58,9 +59,21 @@ def print_summary(result: RunResult) -> None:
         highlight=False,
     )
     if result.notified:
-        out.print("Emails: " + "\n  ".join(result.notified), markup=False, highlight=False)
+        out.print("Emails: " + "\n  ".join(_shortened(result)), markup=False, highlight=False)
     for problem in result.notify_errors:
         err.print(f"[yellow]warning:[/] notifying failed: {escape(problem)}", highlight=False)
+
+
+def _shortened(result: RunResult) -> list[str]:
+    """The email lines, the first MAX_EMAIL_LINES of them at most (the log has them all)."""
+    lines = list(result.notified)
+    if len(lines) <= MAX_EMAIL_LINES + 1:
+        return lines
+    rest = len(lines) - MAX_EMAIL_LINES
+    return [
+        *lines[:MAX_EMAIL_LINES],
+        f"... and {rest} more: `auditor notify --run {result.run_id} --dry-run` lists them all",
+    ]
 
 
 def checks_table(result: RunResult) -> Table:

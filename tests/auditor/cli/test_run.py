@@ -3,6 +3,7 @@ a second run while one is going is refused, across processes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -11,10 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from auditor.cli import run as run_command
 from auditor.config import StoreSettings, load_settings
+from auditor.pipeline import RunResult
 from auditor.sources import write_extract
 from auditor.store.database import open_store
 from schemas.examples import example_tables
@@ -169,3 +172,16 @@ def test_killing_a_run_while_it_stores_leaves_the_store_as_it_was(
     assert snapshot(store) == before
     store.dispose()
     assert auditor_run(config).returncode == 0  # no stale lock
+
+
+@pytest.mark.parametrize(("count", "shown"), [(3, 3), (13, 13), (40, 13)])
+def test_a_long_list_of_email_lines_is_cut_short(count: int, shown: int) -> None:
+    lines = tuple(f"SPO {n} has no usable email address" for n in range(count))
+    result = RunResult(7, dt.date(2026, 11, 25), "store", "source", pl.DataFrame(),
+                       pl.DataFrame(), notified=lines)  # fmt: skip
+    printed = run_command._shortened(result)
+    assert len(printed) == shown
+    if count > shown:
+        assert printed[-1] == (
+            f"... and {count - 12} more: `auditor notify --run 7 --dry-run` lists them all"
+        )
