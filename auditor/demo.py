@@ -9,24 +9,32 @@ by a ``.auditor-demo`` file so that it never touches anything else:
 - ``outbox/<as-of date>/``: the SPOs' emails of each run, as .eml files.
 
 The caseload evolves over the days as ``auditor.synthetic.evolution`` describes, and
-every day goes through the real pipeline (``run_audit``), emails included. Unowned
-cases go to a made-up performance mailbox of their provider.
+every day goes through the real pipeline (``run_audit``), emails included. Between two
+runs, people work the list as ``auditor.synthetic.worklist`` describes (marking done
+what they fixed, acknowledging, snoozing, disputing), through the store's triage API.
+Unowned cases go to a made-up performance mailbox of their provider.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import polars as pl
 
 from auditor.config import Settings
 from auditor.errors import AuditorError
 from auditor.pipeline import Notifier, RunResult, run_audit
 from auditor.sources import write_extract
-from auditor.store.database import open_store
+from auditor.store import repository
+from auditor.store.database import Store, open_store
+from auditor.store.triage import mark_done, set_triage
 from auditor.synthetic.evolution import Evolution, evolve, working_days_up_to
+from auditor.synthetic.worklist import plan_triage
 
 MARKER = ".auditor-demo"
 EXTRACT = "extract"
@@ -55,6 +63,7 @@ class Demo:
     settings: Settings  # the last day's
     evolution: Evolution
     results: list[RunResult]
+    triaged: Counter[str]  # people's changes between runs, by action
 
     @property
     def outbox(self) -> Path:
@@ -78,16 +87,36 @@ def run_demo(
     evolution = evolve(plan.persons, plan.seed, days, progress=say)
     settings = demo_settings(base, plan.folder, evolution, days[0])
     store = open_store(settings.store)
-    results = []
+    results, triaged = [], Counter[str]()
     try:
         for number, (day, tables) in enumerate(evolution.extracts(), start=1):
             say(f"day {number} of {len(days)}: {day}")
             write_extract(tables, plan.folder / EXTRACT, "parquet")
             settings = demo_settings(base, plan.folder, evolution, day)
             results.append(run_audit(settings, day, notifiers=notifiers_for(settings), store=store))
+            if number < len(days):
+                triaged.update(work_the_list(store, evolution, day, days[number], plan.seed))
     finally:
         store.dispose()
-    return Demo(plan, settings, evolution, results)
+    return Demo(plan, settings, evolution, results, triaged)
+
+
+def work_the_list(
+    store: Store, evolution: Evolution, day: dt.date, next_day: dt.date, seed: int
+) -> list[str]:
+    """People's changes after the run as of ``day``, through the triage API; returns
+    the action of each."""
+    with store.reading() as connection:
+        open_now = repository.read_open(connection)
+    fixed_next = evolution.timeline.filter(pl.col("fixed") == next_day).select("crn")
+    plan = plan_triage(open_now, fixed_next, day, seed)
+    for change in plan:
+        if change.action == "done":
+            mark_done(store, change.exception_id, change.person, change.comment)
+        else:
+            set_triage(store, change.exception_id, change.action, change.person,
+                       change.comment, change.until, change.reason)  # fmt: skip
+    return [change.action for change in plan]
 
 
 def prepare_folder(folder: Path) -> None:

@@ -61,7 +61,7 @@ def _bounded(value: int, most: int, option: str) -> int:
 
 def _show(result: Demo, seconds: float) -> None:
     out.print(days_table(result))
-    out.print(f"{len(result.results)} runs in {seconds:.0f} s.\n")
+    out.print(f"{len(result.results)} runs in {seconds:.0f} s. {_people(result)}\n")
     out.print(where_to_look(result), highlight=False, soft_wrap=True)
 
 
@@ -75,6 +75,16 @@ def days_table(result: Demo) -> Table:
         emails = _emails(result.outbox / run.as_of.isoformat())
         table.add_row(str(run.as_of), str(run.run_id), *counts, str(emails))
     return table
+
+
+def _people(result: Demo) -> str:
+    """What people did between the runs, e.g. "Between runs, people marked 80 done, ..."."""
+    done, counts = result.triaged, []
+    for action, words in (("done", "marked {} done"), ("acknowledged", "acknowledged {}"),
+                          ("snoozed", "snoozed {}"), ("disputed", "disputed {}")):  # fmt: skip
+        if done[action]:
+            counts.append(words.format(done[action]))
+    return f"Between runs, people {', '.join(counts)}." if counts else ""
 
 
 def where_to_look(result: Demo) -> str:

@@ -34,7 +34,20 @@ def test_each_day_is_one_stored_run_with_a_history(tmp_path: Path) -> None:
         assert resolved.scalar_one() == sum(t["resolved"] for t in totals) - sum(
             t["reopened"] for t in totals
         )
+        # people worked the list between runs, and the next run confirmed their fixes
+        worked = connection.execute(
+            text(
+                "select what, count(*) from exception_history"
+                " where person is not null group by what"
+            )
+        )
+        confirmed = connection.execute(
+            text("select count(*) from exception_history where what = 'done_confirmed'")
+        )
+        assert dict(worked.all()) == {k: v for k, v in demo.triaged.items() if v}
+        assert confirmed.scalar_one() > 0
     engine.dispose()
+    assert demo.triaged["done"] > 0 and demo.triaged["acknowledged"] > 0
     assert (plan.folder / "extract" / "contacts.parquet").exists()
 
 
