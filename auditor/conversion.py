@@ -97,7 +97,9 @@ def _text_to_datetime(text: pl.Expr, target: pl.Datetime) -> pl.Expr:
     """ISO 8601 with or without seconds; one with a UTC offset (``Z``, ``+01:00``) is
     taken to the local time of Europe/London, like a Parquet timestamp with a zone."""
     unit = target.time_unit
-    iso = text.str.replace(r"^(\d{4}-\d{2}-\d{2}) ", "${1}T")
+    # "YYYY-MM-DD HH:MM" is read as "YYYY-MM-DDTHH:MM" (slices: a regex costs ten times more)
+    spaced = text.str.slice(10, 1) == " "
+    iso = pl.when(spaced).then(text.str.slice(0, 10) + "T" + text.str.slice(11)).otherwise(text)
     offset = iso.str.to_datetime(
         "%Y-%m-%dT%H:%M:%S%.f%#z", strict=False, time_unit=unit, time_zone="UTC"
     )
