@@ -1,7 +1,8 @@
 """Conversion of a source column (CSV text, Parquet or database types) to its contract type.
 
 The contract's conventions (DATA-CONTRACT.md, "Sources"): dates ``YYYY-MM-DD``, datetimes
-ISO 8601 (``T`` or a space between date and time, optional fractional seconds, no offset),
+ISO 8601 (``T`` or a space between date and time, optional fractional seconds, an
+optional UTC offset taken to Europe/London local time),
 booleans ``true``/``false`` in any case, empty = null. A value that cannot be read as its
 type is a structural fault: :func:`find_faults` locates the first one of each column.
 """
