@@ -57,15 +57,6 @@ def wd_expr(start: pl.Expr, n: int | pl.Expr) -> pl.Expr:
     return start.dt.add_business_days(n, holidays=list(bank_holidays()), roll="backward")
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days in (start, end]: how many working days ``end`` is after ``start``."""
-    return sum(
-        1
-        for k in range(1, (end - start).days + 1)
-        if is_working_day(start + dt.timedelta(days=k))
-    )
-
-
 def today_in_london() -> dt.date:
     """The default as-of date: today in Europe/London."""
     from zoneinfo import ZoneInfo

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from auditor.calendar import bank_holidays, is_working_day, wd, wd_expr, working_days_between
+from auditor.calendar import bank_holidays, is_working_day, wd, wd_expr
 
 D = dt.date
 
@@ -62,8 +62,3 @@ def test_bank_holidays_come_from_the_library_and_cover_the_substitutes() -> None
     assert D(2020, 5, 4) not in holidays
     assert not is_working_day(D(2026, 4, 6))
     assert is_working_day(D(2026, 4, 7))
-
-
-def test_working_days_between() -> None:
-    assert working_days_between(D(2026, 12, 24), D(2026, 12, 29)) == 1
-    assert working_days_between(D(2026, 11, 23), D(2026, 11, 23)) == 0
