@@ -114,7 +114,7 @@ def screen_extract(
         screened[name] = _screen(table_spec(name), frame, kept, read_keys, as_of)
         kept[name] = screened[name].kept
         for column in _referenced_columns(name):
-            read_keys[name, column] = frame[column].unique()
+            read_keys[name, column] = frame[column]
     everything = pl.concat([s.rejects for s in screened.values()])
     return Validated(
         tables={n: s.kept.lazy() for n, s in screened.items()},
@@ -191,7 +191,7 @@ def _screen(
         if column.references is None:
             continue
         parent, parent_column = column.references
-        parent_kept = kept[parent][parent_column].unique()
+        parent_kept = kept[parent][parent_column]
         parent_read = read_keys[parent, parent_column]
         found.append(reference_rejects(unrejected, column.name, parent, parent_kept, parent_read))
     rule = TABLE_RULES.get(spec.name)
