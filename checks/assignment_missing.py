@@ -42,12 +42,11 @@ class AssignmentMissing(Check):
     paragraphs: ClassVar[tuple[str, ...]] = ("recommendation 46", "para 3.3", "para 4.1")
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        due = ctx.wd(pl.col("sentence_date"), self.within_working_days)
         managers = ctx.offender_managers.select("crn", "staff_code", "team_code", "staff_end_date")
         unassigned = (
-            ctx.active_events.filter(ctx.overdue(pl.col("sentence_date"), self.within_working_days))
+            ctx.overdue_events(self.within_working_days)
             .join(managers, on="crn", how="left")
-            .with_columns(problem=_problem(ctx), due_date=due)
+            .with_columns(problem=_problem(ctx))
             .filter(pl.col("problem").is_not_null())
         )
         return findings(

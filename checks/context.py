@@ -72,9 +72,13 @@ class CheckContext:
         """wd(start, n): the n-th working day after start (CHECKS.md)."""
         return wd_expr(start, n)
 
-    def overdue(self, start: pl.Expr, n: int) -> pl.Expr:
-        """Due within n working days of start, and D is past it: D > wd(start, n)."""
-        return self.d > wd_expr(start, n)
+    def overdue_events(self, n: int, events: pl.LazyFrame | None = None) -> pl.LazyFrame:
+        """The active events (or ``events``, a selection of them) due within n working days
+        of sentence whose time is up, D > wd(sentence_date, n), with that day as due_date."""
+        frame = self.active_events if events is None else events
+        return frame.with_columns(due_date=self.wd(pl.col("sentence_date"), n)).filter(
+            self.d > pl.col("due_date")
+        )
 
     def contacts_of(self, *categories: str, happened: bool = True) -> pl.LazyFrame:
         """Contacts of the given categories; by default only those with contact_date ≤ D

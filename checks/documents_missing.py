@@ -82,10 +82,11 @@ class DocumentsMissing(Check):
             .sort("event_id", "rule_order")
             .group_by("event_id", maintain_order=True)
             .agg(
-                pl.col("crn", "event_number", "disposal_type_code", "sentence_date").first(),
+                pl.col(
+                    "crn", "event_number", "disposal_type_code", "sentence_date", "due_date"
+                ).first(),
                 missing_types=pl.col("document_type").str.join(", "),
             )
-            .with_columns(due_date=ctx.wd(pl.col("sentence_date"), self.within_working_days))
         )
         return findings(
             missing,
@@ -106,10 +107,8 @@ class DocumentsMissing(Check):
         return self._events(ctx).select("crn", subject=pl.col("event_id").cast(pl.String))
 
     def _events(self, ctx: CheckContext) -> pl.LazyFrame:
-        return ctx.active_events.filter(
-            (pl.col("sentence_date") >= self.required_from)
-            & ctx.overdue(pl.col("sentence_date"), self.within_working_days)
-        )
+        required_from = ctx.active_events.filter(pl.col("sentence_date") >= self.required_from)
+        return ctx.overdue_events(self.within_working_days, required_from)
 
     def _requirements(self, ctx: CheckContext) -> pl.LazyFrame:
         """One row per (event, required document type) of the enabled rules."""

@@ -51,12 +51,8 @@ class FirstAppointmentUnrecorded(Check):
     )
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        due = ctx.wd(pl.col("sentence_date"), self.within_working_days)
-        missing = (
-            self._events(ctx)
-            .filter(ctx.overdue(pl.col("sentence_date"), self.within_working_days))
-            .join(_events_with_appointment(ctx), on="event_id", how="anti")
-            .with_columns(due_date=due)
+        missing = ctx.overdue_events(self.within_working_days, self._events(ctx)).join(
+            _events_with_appointment(ctx), on="event_id", how="anti"
         )
         return findings(
             missing,

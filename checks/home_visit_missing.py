@@ -68,19 +68,17 @@ class HomeVisitMissing(Check):
         )
         missing = indicated.join(_visited(ctx, indicated), on="event_id", how="anti")
         return findings(
-            missing.with_columns(
-                due_date=ctx.wd(pl.col("sentence_date"), self.within_working_days)
-            ),
+            missing,
             subject=pl.col("event_id").cast(pl.String),
             severity=pl.lit("medium"),
             reason=_reason(),
         )
 
     def _due_events(self, ctx: CheckContext) -> pl.LazyFrame:
-        return ctx.active_events.filter(
+        start_of_order = ctx.active_events.filter(
             pl.col("disposal_type_code").is_in(START_OF_ORDER_DISPOSALS)
-            & ctx.overdue(pl.col("sentence_date"), self.within_working_days)
         )
+        return ctx.overdue_events(self.within_working_days, start_of_order)
 
 
 def _with_indications(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:

@@ -69,17 +69,13 @@ class OasysOverdue(Check):
         return _start_of_order_events(ctx).select("crn", subject=pl.col("event_id").cast(pl.String))
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        due = _start_of_order_events(ctx).filter(
-            ctx.overdue(pl.col("sentence_date"), self.within_working_days)
-        )
+        due = ctx.overdue_events(self.within_working_days, _start_of_order_events(ctx))
         missing = due.join(_since_sentence(ctx, due, "COMPLETE"), on="event_id", how="anti")
         high_risk = ctx.persons_with(ctx.flags_of_type(*HIGH_ROSH_FLAGS)).with_columns(
             high_risk=pl.lit(True)
         )
-        overdue = (
-            missing.join(_latest_started(ctx, missing), on="event_id", how="left")
-            .join(high_risk, on="crn", how="left")
-            .with_columns(due_date=ctx.wd(pl.col("sentence_date"), self.within_working_days))
+        overdue = missing.join(_latest_started(ctx, missing), on="event_id", how="left").join(
+            high_risk, on="crn", how="left"
         )
         return findings(
             overdue,

@@ -74,9 +74,7 @@ class SafeguardingChecksUnlogged(Check):
         events = self._logged(ctx, self._indications(ctx, self._due_events(ctx)))
         police_missing = pl.col("police_indicated") & ~pl.col("police_logged")
         children_missing = pl.col("children_indicated") & ~pl.col("children_logged")
-        unlogged = events.filter(police_missing | children_missing).with_columns(
-            due_date=ctx.wd(pl.col("sentence_date"), self.within_working_days)
-        )
+        unlogged = events.filter(police_missing | children_missing)
         return findings(
             unlogged,
             subject=pl.col("event_id").cast(pl.String),
@@ -85,9 +83,7 @@ class SafeguardingChecksUnlogged(Check):
         )
 
     def _due_events(self, ctx: CheckContext) -> pl.LazyFrame:
-        return ctx.active_events.filter(
-            ctx.overdue(pl.col("sentence_date"), self.within_working_days)
-        )
+        return ctx.overdue_events(self.within_working_days)
 
     def _indications(self, ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
         """Mark why each check is indicated."""

@@ -28,11 +28,8 @@ class UnrecordedAllocationField(Check):
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
         recorded = ctx.case_allocations.filter(pl.col(self.column).is_not_null())
-        missing = (
-            self._events(ctx)
-            .filter(ctx.overdue(pl.col("sentence_date"), self.within_working_days))
-            .join(recorded, on="event_id", how="anti")
-            .with_columns(due_date=ctx.wd(pl.col("sentence_date"), self.within_working_days))
+        missing = ctx.overdue_events(self.within_working_days, self._events(ctx)).join(
+            recorded, on="event_id", how="anti"
         )
         return findings(
             missing,
