@@ -76,9 +76,8 @@ class DocumentsMissing(Check):
             raise ValueError(f"unknown documents_missing rules {unknown}; known rules: {known}")
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        required = self._requirements(ctx)
         missing = (
-            required.join(_met(ctx, required), on=["event_id", "document_type"], how="anti")
+            _unmet(ctx, self._requirements(ctx))
             .sort("event_id", "rule_order")
             .group_by("event_id", maintain_order=True)
             .agg(
@@ -133,22 +132,22 @@ class DocumentsMissing(Check):
         )
 
 
-def _met(ctx: CheckContext, required: pl.LazyFrame) -> pl.LazyFrame:
-    """(event_id, document_type) of every requirement a document meets: one of the
-    event's own, or one of the person's with no event created on or after sentence."""
+def _unmet(ctx: CheckContext, required: pl.LazyFrame) -> pl.LazyFrame:
+    """The requirements no document meets: none of that type for the event, and none of
+    the person's with no event created on or after sentence."""
     documents = ctx.documents.select(
         "crn", "event_id", "document_type", created=pl.col("created_datetime").dt.date()
     )
-    of_event = required.join(
-        documents.filter(pl.col("event_id").is_not_null()), on=["event_id", "document_type"]
+    keys = ["event_id", "document_type"]
+    not_of_event = required.join(
+        documents.filter(pl.col("event_id").is_not_null()), on=keys, how="anti"
     )
-    of_person = required.join(
-        documents.filter(pl.col("event_id").is_null()).drop("event_id"),
-        on=["crn", "document_type"],
-    ).filter(pl.col("created") >= pl.col("sentence_date"))
-    return pl.concat(
-        [
-            of_event.select("event_id", "document_type"),
-            of_person.select("event_id", "document_type"),
-        ]
-    ).unique()
+    of_person = (
+        not_of_event.join(
+            documents.filter(pl.col("event_id").is_null()).drop("event_id"),
+            on=["crn", "document_type"],
+        )
+        .filter(pl.col("created") >= pl.col("sentence_date"))
+        .select(keys)
+    )
+    return not_of_event.join(of_person, on=keys, how="anti")
