@@ -78,7 +78,7 @@ def email_notifier(
 
     def email(result: RunResult) -> list[str]:
         directory = _directory(result.context, settings.source)
-        with _opened(settings) as store:
+        with _opened(settings, result.opened_store) as store:
             inputs = _digest_input(settings, read_stored_run(store, result.run_id), directory)
             notifier = build_notifier(settings.notify)
             report = notify_run(inputs, StoreLedger(store), notifier, policy=policy, sleep=sleep)
@@ -193,8 +193,11 @@ def _digest_input(settings: Settings, stored: StoredRun, directory: Directory) -
 
 
 @contextmanager
-def _opened(settings: Settings) -> Iterator[Store]:
-    """The configured store, closed after."""
+def _opened(settings: Settings, already: Store | None = None) -> Iterator[Store]:
+    """The store a run already has open, else the configured one (closed after)."""
+    if already is not None:
+        yield already
+        return
     store = open_store(settings.store)
     try:
         yield store

@@ -17,7 +17,8 @@ day-by-day demo call (any number of times, one as-of date after another, on one 
   RunResult) run after the data is safe, still under the run lock; one that fails is
   logged and listed in ``RunResult.notify_errors``, never undoing the run. A notifier
   may return lines for the run summary (``RunResult.notified``), and may read the run's
-  audited tables from ``RunResult.context``, which is dropped once they have run.
+  audited tables from ``RunResult.context`` and use the run's open store
+  (``RunResult.opened_store``), both dropped once they have run.
 """
 
 from __future__ import annotations
@@ -64,8 +65,10 @@ class RunResult:
     checks: pl.DataFrame  # check, status, found, error and lifecycle.COUNT_COLUMNS
     notify_errors: tuple[str, ...] = ()
     notified: tuple[str, ...] = ()  # what the notifiers report, for the summary
-    # The run's audited tables, for the notifiers only (None once they have run).
+    # The run's audited tables and its open store, for the notifiers only (None once
+    # they have run).
     context: CheckContext | None = field(default=None, repr=False, compare=False)
+    opened_store: Store | None = field(default=None, repr=False, compare=False)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -155,7 +158,7 @@ def store_audit(store: Store, audited: Audit, started: dt.datetime) -> RunResult
     summary = _check_summary(outcomes, changes.counts)
     return RunResult(
         run_id, audited.as_of, store.where, audited.source, audited.counts, summary,
-        context=audited.check_run.context,
+        context=audited.check_run.context, opened_store=store,
     )  # fmt: skip
 
 
@@ -206,8 +209,9 @@ def _notify(result: RunResult, notifiers: Sequence[Notifier], say: Progress) -> 
             log.exception("notifier %s failed after run %s", name, result.run_id)
             errors.append(f"{name}: {exc}")
     return dataclasses.replace(
-        result, notify_errors=tuple(errors), notified=tuple(lines), context=None
-    )
+        result, notify_errors=tuple(errors), notified=tuple(lines), context=None,
+        opened_store=None,
+    )  # fmt: skip
 
 
 def source_name(source: SourceSettings) -> str:

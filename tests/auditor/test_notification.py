@@ -116,6 +116,20 @@ def test_right_after_a_run_the_email_uses_the_audited_tables(
     assert result.notify_errors == () and result.notified == ("3 sent",)
 
 
+def test_right_after_a_run_the_email_uses_the_runs_open_store(
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def open_again(*_args: Any) -> None:
+        raise AssertionError("a second store was opened")
+
+    monkeypatch.setattr(auditor.notification, "open_store", open_again)
+
+    result = run_audit(settings, AS_OF, store=store, notifiers=[email_notifier(settings)])
+
+    assert result.notify_errors == () and result.notified == ("3 sent",)
+    assert result.opened_store is None  # not kept after notifying
+
+
 def test_a_stored_runs_emails_hold_its_open_exceptions_and_count_the_resolved(
     settings: Settings, store: Store, audits: dict[dt.date, Audit]
 ) -> None:
