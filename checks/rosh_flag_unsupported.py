@@ -60,7 +60,8 @@ class RoshFlagUnsupported(Check):
         return _rosh_flags(ctx).select("crn", subject=pl.col("registration_id").cast(pl.String))
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        flags = _with_support(ctx, _rosh_flags(ctx)).join(_several(ctx), on="crn", how="left")
+        rosh_flags = _rosh_flags(ctx)
+        flags = _with_support(ctx, rosh_flags).join(_several(rosh_flags), on="crn", how="left")
         cutoff = ctx.d.dt.offset_by(f"-{self.max_age_months}mo")
         failing = (
             pl.col("assessment_id").is_null()
@@ -179,13 +180,14 @@ def _level_differs() -> pl.Expr:
     )
 
 
-def _several(ctx: CheckContext) -> pl.LazyFrame:
-    """Persons with more than one active RoSH flag: how many, and their type codes."""
+def _several(flags: pl.LazyFrame) -> pl.LazyFrame:
+    """Persons with more than one of the flags: how many, and their type codes (sorted and
+    joined only for those few persons)."""
     return (
-        _rosh_flags(ctx)
-        .group_by("crn")
-        .agg(flag_count=pl.len(), flag_codes=pl.col("register_type_code").sort().str.join(", "))
+        flags.group_by("crn")
+        .agg(flag_count=pl.len(), flag_codes=pl.col("register_type_code"))
         .filter(pl.col("flag_count") > 1)
+        .with_columns(pl.col("flag_codes").list.sort().list.join(", "))
     )
 
 
