@@ -86,14 +86,14 @@ class ManagementOversightOverdue(Check):
         )
 
     def _winning_interval(self, ctx: CheckContext) -> pl.LazyFrame:
-        """Per crn: the shortest interval, the codes of the flags carrying it and the
-        earliest registration_date among them."""
+        """Per crn: the shortest interval, the codes of the flags carrying it (a list) and
+        the earliest registration_date among them."""
         flags = self._oversight_flags(ctx)
         winning = flags.filter(pl.col("interval") == pl.col("interval").min().over("crn"))
         return winning.group_by("crn").agg(
             interval=pl.col("interval").first(),
             flagged_from=pl.col("registration_date").min(),
-            codes=pl.col("register_type_code").unique().sort().str.join(", "),
+            codes=pl.col("register_type_code").unique(),
         )
 
 
@@ -116,7 +116,7 @@ def _reason() -> pl.Expr:
         "management oversight every {} month(s) for {} flag(s) since {}: last oversight {}; "
         "due by {}",
         pl.col("interval"),
-        pl.col("codes"),
+        pl.col("codes").list.sort().list.join(", "),
         fmt_date(pl.col("flagged_from")),
         last,
         fmt_date(pl.col("due_date")),
