@@ -85,7 +85,10 @@ class AllocationMismatch(Check):
             (above, pl.format("RSR score {} above {}", pl.col("rsr_score"), pl.lit(threshold))),
             (
                 pl.col("rosh_flags").is_not_null(),
-                pl.format("active High/Very High RoSH flag ({})", "rosh_flags"),
+                pl.format(
+                    "active High/Very High RoSH flag ({})",
+                    pl.col("rosh_flags").list.sort().list.join(", "),
+                ),
             ),
             (pl.col("mapp_flags").is_not_null(), pl.lit("active MAPP flag")),
             (
@@ -116,11 +119,12 @@ def decisions(ctx: CheckContext) -> pl.LazyFrame:
 
 
 def _nps_rosh_flags(ctx: CheckContext) -> pl.LazyFrame:
-    """crn -> the codes of the person's active RHRH / RVHR flags, e.g. "RHRH, RVHR"."""
+    """crn -> the codes of the person's active RHRH / RVHR flags, a list (worded only for
+    the events that raise)."""
     return (
         ctx.flags_of_type(*NPS_ROSH_FLAGS)
         .group_by("crn")
-        .agg(rosh_flags=pl.col("register_type_code").unique().sort().str.join(", "))
+        .agg(rosh_flags=pl.col("register_type_code").unique())
     )
 
 
