@@ -24,6 +24,16 @@ HISTORY_TYPES = (["RMRH", "RLRH", "RHRH", "ADVP", "RCCO", "ALSH", "MAPP"], [4, 3
 
 
 Block = dict[str, np.ndarray]
+COLUMNS = {  # of a block (see _rows)
+    "pid": pl.Int64,
+    "register_type_code": pl.String,
+    "register_level_code": pl.String,
+    "register_category_code": pl.String,
+    "reg": pl.Int64,
+    "dereg": pl.Int64,
+    "anchor": pl.Int64,
+    "role": pl.String,
+}
 
 
 def _rows(
@@ -66,8 +76,10 @@ def build_flags(world: World, facts: pl.DataFrame, events: pl.DataFrame) -> pl.D
         _earlier(rng, events),
         _oddities(world, rng, active),
     ]
-    frame = pl.concat([pl.DataFrame(b) for b in blocks if len(b["pid"])], how="diagonal_relaxed")
-    if "undated" not in frame.columns:  # a tiny caseload may have no block that sets it
+    frames = [pl.DataFrame(b) for b in blocks if len(b["pid"])]
+    # A tiny caseload may have no flag at all, or no block that sets undated.
+    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(schema=COLUMNS)
+    if "undated" not in frame.columns:
         frame = frame.with_columns(undated=pl.lit(None, pl.Boolean))
     return (
         frame.with_columns(

@@ -81,3 +81,11 @@ def test_a_tiny_caseload_is_generated_and_its_ground_truth_exact(persons: int) -
         raised = audit(synthetic.tables, AS_OF)
         for label, rows in _differences(raised, _truth(synthetic)).items():
             assert rows.height == 0, f"{label}:\n{rows}"
+
+
+def test_a_caseload_without_a_single_flag_is_generated() -> None:
+    synthetic = generate_extract(1, 7, AS_OF)  # one person, sentenced only after D
+    assert synthetic.tables["registrations"].is_empty()
+    raised = audit(synthetic.tables, AS_OF)
+    for label, rows in _differences(raised, _truth(synthetic)).items():
+        assert rows.height == 0, f"{label}:\n{rows}"
