@@ -83,14 +83,6 @@ def date_series(name: str, days: np.ndarray, null: np.ndarray | None = None) -> 
     return pl.Series(name, values, dtype=pl.Date)
 
 
-def datetime_series(name: str, days: np.ndarray, seconds: np.ndarray) -> pl.Series:
-    """Datetimes (microseconds, naive) from day numbers plus seconds into the day."""
-    micros = (
-        np.asarray(days, dtype=np.int64) * DAY_US + np.asarray(seconds, dtype=np.int64) * 1_000_000
-    )
-    return pl.Series(name, micros).cast(pl.Datetime("us"))
-
-
 # --- edges of the working-day rules -------------------------------------------------
 
 

@@ -252,19 +252,3 @@ def number_events(events: pl.DataFrame, world: World) -> pl.DataFrame:
         & (pl.col("s") <= d)
         & ((pl.col("term") < 0) | (pl.col("term") > d)),
     )
-
-
-def period_of_persons(events: pl.DataFrame) -> pl.DataFrame:
-    """Per active person: P, the first and last active sentence dates, active events."""
-    in_period = events.filter(pl.col("role").is_in(["current", "merged"]))
-    return (
-        in_period.group_by("pid")
-        .agg(
-            period_start=pl.col("s").min(),
-            first_active=pl.col("s").filter(pl.col("role") == "current").min(),
-            last_active=pl.col("s").filter(pl.col("role") == "current").max(),
-            active_events=(pl.col("role") == "current").sum().cast(pl.Int64),
-            has_merged=(pl.col("role") == "merged").any(),
-        )
-        .sort("pid", maintain_order=True)
-    )

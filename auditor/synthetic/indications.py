@@ -6,11 +6,9 @@ injectors use them to know exactly which exceptions a removed record will cause.
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
 from auditor.synthetic.allocations import active_flag
-from auditor.synthetic.dates import add_months
 from auditor.synthetic.world import World
 
 HOME_VISIT_DISPOSALS = ["CO", "SSO", "LIC"]
@@ -63,8 +61,3 @@ def event_needs(
             | pl.col("high_rosh").fill_null(False)
         ),
     )
-
-
-def oversight_due(since: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """B + interval for arrays of B (day numbers) and intervals (months)."""
-    return add_months(since, months)
