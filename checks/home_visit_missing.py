@@ -63,9 +63,7 @@ class HomeVisitMissing(Check):
         return self._due_events(ctx).select("crn", subject=pl.col("event_id").cast(pl.String))
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        indicated = _with_indications(ctx, self._due_events(ctx)).filter(
-            pl.col("indications") != ""
-        )
+        indicated = _with_flag_codes(ctx, self._due_events(ctx)).filter(_indicated())
         missing = indicated.join(_visited(ctx, indicated), on="event_id", how="anti")
         return findings(
             missing,
@@ -81,24 +79,34 @@ class HomeVisitMissing(Check):
         return ctx.overdue_events(self.within_working_days, start_of_order)
 
 
-def _with_indications(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``indications``: what calls for a home visit, "" when nothing does."""
+def _with_flag_codes(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``flag_codes``: the types of the person's active SAFEGUARDING, RHRH and RVHR
+    flags, a list (null when there are none)."""
     flags = (
         pl.concat([ctx.flags_of_group("SAFEGUARDING"), ctx.flags_of_type(*HIGH_ROSH_FLAGS)])
-        .select("crn", "register_type_code")
-        .unique()
-        .sort("crn", "register_type_code")
-        .group_by("crn", maintain_order=True)
-        .agg(flag_codes=pl.col("register_type_code").str.join(", "))
+        .group_by("crn")
+        .agg(flag_codes=pl.col("register_type_code").unique())
     )
-    return events.join(flags, on="crn", how="left").with_columns(
-        indications=pl.concat_str(
-            pl.when(pl.col("domestic_abuse")).then(pl.lit("domestic abuse")),
-            pl.when(pl.col("offence_category") == "SEXUAL").then(pl.lit("sexual offence")),
-            pl.format("{} flag", pl.col("flag_codes")),
-            separator=", ",
-            ignore_nulls=True,
-        )
+    return events.join(flags, on="crn", how="left")
+
+
+def _indicated() -> pl.Expr:
+    """A domestic abuse or SEXUAL event, or one of the flags, calls for a home visit."""
+    return (
+        pl.col("domestic_abuse")
+        | (pl.col("offence_category") == "SEXUAL")
+        | pl.col("flag_codes").is_not_null()
+    )
+
+
+def _indications() -> pl.Expr:
+    """What calls for the home visit, e.g. "domestic abuse, RCPR, RHRH flag"."""
+    return pl.concat_str(
+        pl.when(pl.col("domestic_abuse")).then(pl.lit("domestic abuse")),
+        pl.when(pl.col("offence_category") == "SEXUAL").then(pl.lit("sexual offence")),
+        pl.format("{} flag", pl.col("flag_codes").list.sort().list.join(", ")),
+        separator=", ",
+        ignore_nulls=True,
     )
 
 
@@ -122,6 +130,6 @@ def _reason() -> pl.Expr:
         pl.col("event_number"),
         pl.col("disposal_type_code"),
         fmt_date(pl.col("sentence_date")),
-        pl.col("indications"),
+        _indications(),
         fmt_date(pl.col("due_date")),
     )
