@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from auditor.audit import open_source
 from auditor.calendar import today_in_london
 from auditor.config import DEFAULT_CONFIG, Settings, load_settings
 from auditor.errors import AuditorError
@@ -93,13 +94,11 @@ def _load(extract: Path | None, url: str | None, settings: Settings) -> Extract:
         return load_extract(extract)
     if url is not None:
         return load_database(url)
-    if settings.source.extract_dir is not None:
-        return load_extract(settings.source.extract_dir)
-    if settings.source.url is not None:
-        return load_database(settings.source.url)
-    raise AuditorError(
-        "no extract given: use --extract DIR or --url URL, or set [source] in config.toml."
-    )
+    if settings.source.extract_dir is None and settings.source.url is None:
+        raise AuditorError(
+            "no extract given: use --extract DIR or --url URL, or set [source] in config.toml."
+        )
+    return open_source(settings.source)[0]  # as a run reads it, with [source] password_env
 
 
 def _default_rejects_path(extract: Path | None) -> Path:

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlalchemy.engine import make_url
 
+import auditor.audit
 from auditor.cli import validate
+from auditor.errors import AuditorError
 from auditor.sources import write_database, write_extract
 from schemas.examples import example_rows, example_table, example_tables
 from tests.auditor.cli.invoke import Invoke, cli_with
@@ -116,3 +119,23 @@ def test_help_names_every_option(run) -> None:
     assert code == 0
     for option in ("--extract", "--url", "--as-of", "--rejects", "--config"):
         assert option in output
+
+
+def test_a_configured_database_is_read_as_a_run_reads_it_with_its_password(
+    run, tmp_path: Path, monkeypatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[source]\nurl = "postgresql://auditor@db/extract"\npassword_env = "PW"\n')
+    monkeypatch.setenv("PW", "s3cret")
+    urls: list[str] = []
+
+    def load_database(url: str, _names: object) -> None:
+        urls.append(url)
+        raise AuditorError("not connecting in a test")
+
+    monkeypatch.setattr(auditor.audit, "load_database", load_database)
+
+    code, output = run("validate", "--config", str(config))
+
+    assert code == 2 and "not connecting in a test" in output
+    assert [make_url(url).password for url in urls] == ["s3cret"]
