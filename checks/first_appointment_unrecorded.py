@@ -51,9 +51,8 @@ class FirstAppointmentUnrecorded(Check):
     )
 
     def run(self, ctx: CheckContext) -> pl.LazyFrame:
-        missing = ctx.overdue_events(self.within_working_days, self._events(ctx)).join(
-            _events_with_appointment(ctx), on="event_id", how="anti"
-        )
+        due = ctx.overdue_events(self.within_working_days, self._events(ctx))
+        missing = due.join(_with_appointment(ctx, due), on="event_id", how="anti")
         return findings(
             missing,
             subject=pl.col("event_id").cast(pl.String),
@@ -75,15 +74,15 @@ class FirstAppointmentUnrecorded(Check):
         return ctx.active_events.filter(pl.col("disposal_type_code").is_in(DISPOSALS))
 
 
-def _events_with_appointment(ctx: CheckContext) -> pl.LazyFrame:
-    """event_id of every event that has a recorded first appointment: a FIRST_APPOINTMENT
+def _with_appointment(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
+    """event_id of the events that have a recorded first appointment: a FIRST_APPOINTMENT
     contact of the person, recorded by D (booked for any date), dated on or after the
     sentence, whose event_id is the event or null."""
     appointments = ctx.contacts_of("FIRST_APPOINTMENT", happened=False).select(
         "crn", contact_event_id=pl.col("event_id"), contact_date=pl.col("contact_date")
     )
     return (
-        ctx.events.select("event_id", "crn", "sentence_date")
+        events.select("event_id", "crn", "sentence_date")
         .join(appointments, on="crn", how="inner")
         .filter(
             (pl.col("contact_date") >= pl.col("sentence_date"))
