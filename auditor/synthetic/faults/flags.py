@@ -17,7 +17,7 @@ from auditor.synthetic.allocations import active_flag
 from auditor.synthetic.dates import add_months
 from auditor.synthetic.facts import NO_DAY
 from auditor.synthetic.faults.injection import Form, Injection, among, of, persons_of, set_where
-from auditor.synthetic.faults.rosh import REMOVALS, current_flags, remove_flags
+from auditor.synthetic.faults.rosh import current_flags, flags_missing
 
 
 def _reviewable(ctx: Injection) -> pl.DataFrame:
@@ -183,7 +183,6 @@ def mappa_flag_missing(ctx: Injection) -> None:
         pl.col("qualifying_event") | pl.col("registered_sex_offender")
     )
     mapp = current_flags(ctx, ["MAPP"]).filter(among("pid", eligible["pid"]))
-    pids = persons_of(mapp)
     twelve = ctx.caseload.events.filter(pl.col("is_active") & (pl.col("custodial_months") == 12))
     by_twelve = eligible.filter(~pl.col("registered_sex_offender") & among("pid", twelve["pid"]))
     exact = ctx.caseload.events.filter(
@@ -193,18 +192,14 @@ def mappa_flag_missing(ctx: Injection) -> None:
         & (pl.col("custodial_months") > 12)
     )
     by_twelve = by_twelve.filter(~among("pid", exact["pid"]))
-    forms = [Form(f"MAPP flag {how}", 0.22, pids) for how in REMOVALS]
-    forms.append(
-        Form(
-            "MAPP flag deregistered (custodial term exactly 12 months)",
-            0.12,
-            np.intersect1d(pids, by_twelve["pid"].to_numpy()),
-        )
+    flags_missing(
+        ctx,
+        "mappa_flag_missing",
+        "MAPP flag",
+        mapp,
+        "deregistered (custodial term exactly 12 months)",
+        np.intersect1d(persons_of(mapp), by_twelve["pid"].to_numpy()),
     )
-    for form, chosen in ctx.plan("mappa_flag_missing", forms).items():
-        how = form.removeprefix("MAPP flag ").split(" (")[0]
-        remove_flags(ctx, among("registration_id", mapp.filter(of(chosen))["registration_id"]), how)
-        ctx.record("mappa_flag_missing", chosen, None, f"mappa_flag_missing: {form}")
 
 
 INCOMPLETE: dict[str, dict[str, str | None]] = {

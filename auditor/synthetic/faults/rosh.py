@@ -65,18 +65,33 @@ def remove_flags(ctx: Injection, rows: pl.Expr, how: str) -> None:
 REMOVALS = ("deregistered", "soft-deleted", "deleted", "registered after the as-of date")
 
 
+def flags_missing(
+    ctx: Injection,
+    check: str,
+    label: str,
+    flags: pl.DataFrame,
+    boundary: str,
+    boundary_pids: np.ndarray | None = None,
+) -> None:
+    """A missing-flag fault: the chosen persons' ``flags`` removed in each of the ways of
+    REMOVALS, or in the ``boundary`` way (a removal, then its case in brackets) for
+    persons of ``boundary_pids`` (default: any)."""
+    pids = persons_of(flags)
+    forms = [Form(f"{label} {how}", 0.22, pids) for how in REMOVALS]
+    forms.append(
+        Form(f"{label} {boundary}", 0.12, pids if boundary_pids is None else boundary_pids)
+    )
+    for form, chosen in ctx.plan(check, forms).items():
+        how = form.removeprefix(f"{label} ").split(" (")[0]
+        remove_flags(
+            ctx, among("registration_id", flags.filter(of(chosen))["registration_id"]), how
+        )
+        ctx.record(check, chosen, None, f"{check}: {form}")
+
+
 def rosh_flag_missing(ctx: Injection) -> None:
     rosh = current_flags(ctx, ROSH_CODES)
-    pids = persons_of(rosh)
-    forms = [Form(f"RoSH flag {how}", 0.22, pids) for how in REMOVALS]
-    forms.append(Form("RoSH flag deregistered on the as-of date", 0.12, pids))
-    for form, chosen in ctx.plan("rosh_flag_missing", forms).items():
-        remove_flags(
-            ctx,
-            among("registration_id", rosh.filter(of(chosen))["registration_id"]),
-            form.removeprefix("RoSH flag "),
-        )
-        ctx.record("rosh_flag_missing", chosen, None, f"rosh_flag_missing: {form}")
+    flags_missing(ctx, "rosh_flag_missing", "RoSH flag", rosh, "deregistered on the as-of date")
 
 
 def rosh_flag_deregistered_tomorrow(ctx: Injection) -> None:
@@ -92,26 +107,17 @@ def rosh_flag_deregistered_tomorrow(ctx: Injection) -> None:
 def child_protection_flag_missing(ctx: Injection) -> None:
     concern = ctx.active_persons().filter(pl.col("child_concern"))
     flagged = current_flags(ctx, SAFEGUARDING).filter(among("pid", concern["pid"]))
-    pids = persons_of(flagged)
     only_scores = concern.filter(
         (pl.col("child_protection_concern") != "YES") & (pl.col("rosh_children") == "M")
     )
-    forms = [Form(f"safeguarding flag {how}", 0.22, pids) for how in REMOVALS]
-    forms.append(
-        Form(
-            "safeguarding flag deregistered (risk to children M, no concern recorded)",
-            0.12,
-            np.intersect1d(pids, only_scores["pid"].to_numpy()),
-        )
+    flags_missing(
+        ctx,
+        "child_protection_flag_missing",
+        "safeguarding flag",
+        flagged,
+        "deregistered (risk to children M, no concern recorded)",
+        np.intersect1d(persons_of(flagged), only_scores["pid"].to_numpy()),
     )
-    for form, chosen in ctx.plan("child_protection_flag_missing", forms).items():
-        how = form.removeprefix("safeguarding flag ").split(" (")[0]
-        remove_flags(
-            ctx, among("registration_id", flagged.filter(of(chosen))["registration_id"]), how
-        )
-        ctx.record(
-            "child_protection_flag_missing", chosen, None, f"child_protection_flag_missing: {form}"
-        )
 
 
 # --- unsupported flags ---------------------------------------------------------------
