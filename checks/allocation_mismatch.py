@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from checks.base import Check, Grain, findings, fmt_date, no_due_date
+from checks.base import Check, Grain, findings, fmt_date, no_due_date, sentenced_event
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
@@ -139,11 +139,9 @@ def _when(condition: pl.Expr, text: pl.Expr) -> pl.Expr:
 def _reason() -> pl.Expr:
     decided = pl.coalesce(fmt_date(pl.col("decision_date")), pl.lit("undated"))
     return pl.format(
-        "Event {} ({} sentenced {}) allocated to the CRC (case allocation {}, decided {})"
+        "Event {} allocated to the CRC (case allocation {}, decided {})"
         " but: {}; reallocate or escalate to the NPS",
-        pl.col("event_number"),
-        pl.col("disposal_type_code"),
-        fmt_date(pl.col("sentence_date")),
+        sentenced_event(),
         pl.col("case_allocation_id"),
         decided,
         pl.col("criteria").list.join("; "),

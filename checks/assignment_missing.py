@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from checks.base import Check, Grain, findings, fmt_date
+from checks.base import Check, Grain, findings, fmt_date, sentenced_event
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
@@ -54,11 +54,8 @@ class AssignmentMissing(Check):
             subject=pl.col("event_id").cast(pl.String),
             severity=pl.lit("high"),
             reason=pl.format(
-                "Event {} ({} sentenced {}) not assigned to a named offender manager: {};"
-                " due by {}",
-                pl.col("event_number"),
-                pl.col("disposal_type_code"),
-                fmt_date(pl.col("sentence_date")),
+                "Event {} not assigned to a named offender manager: {}; due by {}",
+                sentenced_event(),
                 pl.col("problem"),
                 fmt_date(pl.col("due_date")),
             ),

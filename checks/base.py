@@ -93,3 +93,14 @@ def person_subject() -> pl.Expr:
 def fmt_date(expr: pl.Expr) -> pl.Expr:
     """A date as text for a reason, e.g. 2026-11-25."""
     return expr.dt.strftime("%Y-%m-%d")
+
+
+def sentenced_event() -> pl.Expr:
+    """An event as a reason names it: its number, disposal and sentence date, e.g.
+    "2 (CO sentenced 2026-10-01)"."""
+    return pl.format(
+        "{} ({} sentenced {})",
+        pl.col("event_number"),
+        pl.col("disposal_type_code"),
+        fmt_date(pl.col("sentence_date")),
+    )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from checks.base import Check, Grain, findings, fmt_date
+from checks.base import Check, Grain, findings, fmt_date, sentenced_event
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
@@ -92,10 +92,8 @@ class DocumentsMissing(Check):
             subject=pl.col("event_id").cast(pl.String),
             severity=pl.lit("medium"),
             reason=pl.format(
-                "Documents not uploaded for event {} ({} sentenced {}): {}; due by {}",
-                pl.col("event_number"),
-                pl.col("disposal_type_code"),
-                fmt_date(pl.col("sentence_date")),
+                "Documents not uploaded for event {}: {}; due by {}",
+                sentenced_event(),
                 pl.col("missing_types"),
                 fmt_date(pl.col("due_date")),
             ),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from checks.base import Check, Grain, findings, fmt_date
+from checks.base import Check, Grain, findings, fmt_date, sentenced_event
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
@@ -58,10 +58,8 @@ class FirstAppointmentUnrecorded(Check):
             subject=pl.col("event_id").cast(pl.String),
             severity=pl.lit("high"),
             reason=pl.format(
-                "No first appointment recorded for event {} ({} sentenced {}); due by {}",
-                pl.col("event_number"),
-                pl.col("disposal_type_code"),
-                fmt_date(pl.col("sentence_date")),
+                "No first appointment recorded for event {}; due by {}",
+                sentenced_event(),
                 fmt_date(pl.col("due_date")),
             ),
         )

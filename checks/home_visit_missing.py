@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from checks.base import Check, Grain, findings, fmt_date
+from checks.base import Check, Grain, findings, fmt_date, sentenced_event
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
@@ -126,10 +126,8 @@ def _visited(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
 
 def _reason() -> pl.Expr:
     return pl.format(
-        "no home visit since event {} ({} sentenced {}) although indicated by {}; due by {}",
-        pl.col("event_number"),
-        pl.col("disposal_type_code"),
-        fmt_date(pl.col("sentence_date")),
+        "no home visit since event {} although indicated by {}; due by {}",
+        sentenced_event(),
         _indications(),
         fmt_date(pl.col("due_date")),
     )

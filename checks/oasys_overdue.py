@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from checks.base import Check, Grain, findings, fmt_date
+from checks.base import Check, Grain, findings, fmt_date, sentenced_event
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
@@ -126,10 +126,8 @@ def _reason() -> pl.Expr:
         )
     )
     return pl.format(
-        "start-of-order OASys not completed for event {} ({} sentenced {}): {}; due by {}",
-        pl.col("event_number"),
-        pl.col("disposal_type_code"),
-        fmt_date(pl.col("sentence_date")),
+        "start-of-order OASys not completed for event {}: {}; due by {}",
+        sentenced_event(),
         started,
         fmt_date(pl.col("due_date")),
     )

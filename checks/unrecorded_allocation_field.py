@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from checks.base import Check, findings, fmt_date
+from checks.base import Check, findings, fmt_date, sentenced_event
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
@@ -36,10 +36,8 @@ class UnrecordedAllocationField(Check):
             subject=pl.col("event_id").cast(pl.String),
             severity=pl.lit("medium"),
             reason=pl.format(
-                f"{self.missing_text} for event {{}} ({{}} sentenced {{}}); due by {{}}",
-                pl.col("event_number"),
-                pl.col("disposal_type_code"),
-                fmt_date(pl.col("sentence_date")),
+                f"{self.missing_text} for event {{}}; due by {{}}",
+                sentenced_event(),
                 fmt_date(pl.col("due_date")),
             ),
         )
