@@ -15,7 +15,7 @@ import polars as pl
 
 from auditor.synthetic.allocations import active_flag
 from auditor.synthetic.dates import add_months
-from auditor.synthetic.facts import NO_DAY
+from auditor.synthetic.facts import NO_DAY, QUALIFYING
 from auditor.synthetic.faults.injection import Form, Injection, among, of, persons_of, set_where
 from auditor.synthetic.faults.rosh import current_flags, flags_missing
 
@@ -185,13 +185,10 @@ def mappa_flag_missing(ctx: Injection) -> None:
     mapp = current_flags(ctx, ["MAPP"]).filter(among("pid", eligible["pid"]))
     twelve = ctx.caseload.events.filter(pl.col("is_active") & (pl.col("custodial_months") == 12))
     by_twelve = eligible.filter(~pl.col("registered_sex_offender") & among("pid", twelve["pid"]))
-    exact = ctx.caseload.events.filter(
-        pl.col("is_active")
-        & pl.col("offence_category").is_in(["VIOLENCE", "SEXUAL"])
-        & pl.col("disposal_type_code").is_in(["SSO", "SC", "LIC"])
-        & (pl.col("custodial_months") > 12)
+    longer = ctx.caseload.events.filter(
+        pl.col("is_active") & QUALIFYING & (pl.col("custodial_months") > 12)
     )
-    by_twelve = by_twelve.filter(~among("pid", exact["pid"]))
+    by_twelve = by_twelve.filter(~among("pid", longer["pid"]))
     flags_missing(
         ctx,
         "mappa_flag_missing",
