@@ -7,9 +7,9 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from auditor.cli.options import err
 from auditor.errors import AuditorError
 
 app = typer.Typer(
@@ -19,7 +19,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
 
 
 _registered: list[bool] = []
@@ -41,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="auditor", standalone_mode=True)
     except AuditorError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from auditor.calendar import FIRST_YEAR, LAST_YEAR
+from auditor.cli.options import err
+from auditor.cli.options import out as stdout  # generate() has an `out` option
 from auditor.synthetic import Synthetic, generate_extract, write_synthetic
 from auditor.synthetic.caseload import STAGES
 from schemas import TABLE_NAMES
@@ -22,8 +23,6 @@ PROGRESS_FROM = 50_000  # persons; smaller runs take a second or two
 MAX_PERSONS = 5_000_000
 EARLIEST_AS_OF = dt.date(FIRST_YEAR + 12, 1, 1)  # the caseload reaches back about ten years
 LATEST_AS_OF = dt.date(LAST_YEAR - 1, 12, 31)
-
-stdout = Console()
 
 
 class Format(StrEnum):
@@ -115,7 +114,7 @@ def _generate(persons: int, seed: int, day: dt.date, faults: bool, scale: float)
     if persons < PROGRESS_FROM:
         return generate_extract(persons, seed, day, faults, scale)
     columns = (TextColumn("{task.description:<20}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("generating", total=len(STAGES) + 2)
 
         def step(name: str) -> None:

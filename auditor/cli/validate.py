@@ -9,19 +9,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from auditor.audit import open_source
 from auditor.calendar import today_in_london
+from auditor.cli.options import err, out
 from auditor.config import DEFAULT_CONFIG, Settings, load_settings
 from auditor.errors import AuditorError
 from auditor.sources import Extract, load_database, load_extract
 from schemas.validation import Validated, enforce_reject_limit, screen_extract
-
-out = Console()
-err = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
