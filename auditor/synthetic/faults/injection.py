@@ -105,6 +105,11 @@ class Injection:
             pl.col("is_active") & (pl.col("kind") == "active") & ~pl.col("soft_deleted")
         )
 
+    def single_event_persons(self) -> np.ndarray:
+        """Active persons with one active event and no merged one (P is its sentence date)."""
+        alone = self.active_persons().filter((pl.col("active_events") == 1) & ~pl.col("has_merged"))
+        return alone["pid"].to_numpy()
+
     def due_events(
         self, n: int, disposals: list[str] | None = None, since_2014: bool = False
     ) -> pl.DataFrame:
@@ -145,3 +150,8 @@ def set_where(frame: pl.DataFrame, mask: pl.Expr, **values: object) -> pl.DataFr
 
 def persons_of(frame: pl.DataFrame) -> np.ndarray:
     return frame["pid"].unique().sort().to_numpy()
+
+
+def persons_with_one(frame: pl.DataFrame) -> np.ndarray:
+    """Persons with exactly one row of ``frame``."""
+    return persons_of(frame.filter(pl.len().over("pid") == 1))

@@ -13,7 +13,15 @@ import numpy as np
 import polars as pl
 
 from auditor.synthetic.dates import day_number, edge_chase_dates, wd
-from auditor.synthetic.faults.injection import Form, Injection, among, of, persons_of, set_where
+from auditor.synthetic.faults.injection import (
+    Form,
+    Injection,
+    among,
+    of,
+    persons_of,
+    persons_with_one,
+    set_where,
+)
 
 KINDS = ("police", "children")
 
@@ -31,8 +39,7 @@ def safeguarding_checks_unlogged(ctx: Injection) -> None:
     due = ctx.due_events(5)
     police = persons_of(due.filter(pl.col("police")))
     children = persons_of(due.filter(pl.col("children")))
-    alone = ctx.active_persons().filter((pl.col("active_events") == 1) & ~pl.col("has_merged"))
-    single = np.intersect1d(persons_of(due), alone["pid"].to_numpy())
+    single = np.intersect1d(persons_of(due), ctx.single_event_persons())
     forms = [
         (Form("police check not logged", 0.3, police), ("police",), "deleted"),
         (Form("children's services check not logged", 0.3, children), ("children",), "deleted"),
@@ -106,7 +113,7 @@ def _move_requests(
 def request_exactly_90_days_before(ctx: Injection) -> None:
     """Clean boundary: the only police requests dated exactly 90 days before sentence."""
     due = ctx.due_events(5).filter(pl.col("police"))
-    single = persons_of(due.group_by("pid").len().filter(pl.col("len") == 1))
+    single = persons_with_one(due)
     chosen = ctx.take(single, max(1, len(single) // 200))
     ctx.update(contacts=_move_requests(ctx, chosen, "police", due, -90))
 

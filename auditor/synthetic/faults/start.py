@@ -16,16 +16,18 @@ import polars as pl
 
 from auditor.synthetic.dates import add_months
 from auditor.synthetic.faults.duplicates import link_to_deleted_duplicates
-from auditor.synthetic.faults.injection import Form, Injection, among, of, persons_of, set_where
+from auditor.synthetic.faults.injection import (
+    Form,
+    Injection,
+    among,
+    of,
+    persons_of,
+    persons_with_one,
+    set_where,
+)
 
 START = ["CO", "SSO", "LIC"]
 FAILED = ["AFTA", "UAAB", "RSSR", "APPW"]
-
-
-def _single(events: pl.DataFrame) -> np.ndarray:
-    """Persons with exactly one of the given events."""
-    counts = events.group_by("pid").len()
-    return np.sort(counts.filter(pl.col("len") == 1)["pid"].to_numpy())
 
 
 def first_appointment_unrecorded(ctx: Injection) -> None:
@@ -37,7 +39,7 @@ def first_appointment_unrecorded(ctx: Injection) -> None:
         Form("first appointment recorded after the as-of date", 0.15, pids),
         Form("first appointment contact soft-deleted", 0.1, pids),
         Form("first appointment linked to a deleted duplicate event", 0.1, pids),
-        Form("first appointment dated the day before sentence", 0.05, _single(due)),
+        Form("first appointment dated the day before sentence", 0.05, persons_with_one(due)),
         Form(
             "the day after its working day ran out",
             0.05,
@@ -223,10 +225,9 @@ def _remove_documents(ctx: Injection, targets: pl.DataFrame, doc_type: str, mode
 
 def oasys_overdue(ctx: Injection) -> None:
     due = ctx.due_events(20, START)
-    facts = ctx.active_persons().filter((pl.col("active_events") == 1) & ~pl.col("has_merged"))
     cut = int(add_months(np.array([ctx.d]), -12)[0])
     report = ctx.caseload.assessments.filter((pl.col("stage") == "report") & (pl.col("on") >= cut))
-    single = due.filter(of(facts["pid"].to_numpy()) & of(persons_of(report)))
+    single = due.filter(of(ctx.single_event_persons()) & of(persons_of(report)))
     pids = persons_of(single)
     forms = [
         Form("no start-of-order OASys", 0.45, pids),
@@ -273,7 +274,7 @@ def home_visit_missing(ctx: Injection) -> None:
         Form("no home visit", 0.4, pids),
         Form("home visit attempted, not completed", 0.3, pids),
         Form("home visit booked after the as-of date", 0.15, pids),
-        Form("home visit the day before sentence", 0.05, _single(due)),
+        Form("home visit the day before sentence", 0.05, persons_with_one(due)),
         Form(
             "the day after twenty working days ran out",
             0.1,
