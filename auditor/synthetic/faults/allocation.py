@@ -25,15 +25,11 @@ def _allocated_due_events(ctx: Injection) -> pl.DataFrame:
 
 def _edge_forms(ctx: Injection, pids: np.ndarray, share: float) -> list[Form]:
     return [
-        Form(
-            "the day after its working day ran out",
-            share,
-            np.intersect1d(pids, ctx.edge_pids("fault1")),
-        ),
+        Form("the day after its working day ran out", share, ctx.edge_pids("fault1", pids)),
         Form(
             "sentenced on 2014-06-01, the first day the rule applies",
             share,
-            np.intersect1d(pids, ctx.edge_pids("required_fault")),
+            ctx.edge_pids("required_fault", pids),
         ),
     ]
 

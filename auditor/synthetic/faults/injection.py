@@ -123,8 +123,10 @@ class Injection:
             events = events.filter(pl.col("s") >= day_number(REQUIRED_FROM))
         return events
 
-    def edge_pids(self, label: str) -> np.ndarray:
-        return self.caseload.facts.filter(pl.col("edge") == label)["pid"].to_numpy()
+    def edge_pids(self, label: str, pids: np.ndarray) -> np.ndarray:
+        """The persons of ``pids`` whose event sits on an edge (events.edge_labels)."""
+        on_edge = self.caseload.facts.filter(pl.col("edge") == label)["pid"].to_numpy()
+        return np.intersect1d(pids, on_edge)
 
     def next_id(self, frame: pl.DataFrame, column: str) -> int:
         return int(frame.select(pl.col(column).max().fill_null(0)).item()) + 1

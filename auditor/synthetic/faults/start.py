@@ -40,11 +40,7 @@ def first_appointment_unrecorded(ctx: Injection) -> None:
         Form("first appointment contact soft-deleted", 0.1, pids),
         Form("first appointment linked to a deleted duplicate event", 0.1, pids),
         Form("first appointment dated the day before sentence", 0.05, persons_with_one(due)),
-        Form(
-            "the day after its working day ran out",
-            0.05,
-            np.intersect1d(pids, ctx.edge_pids("fault1")),
-        ),
+        Form("the day after its working day ran out", 0.05, ctx.edge_pids("fault1", pids)),
     ]
     for form, chosen in ctx.plan("first_appointment_unrecorded", forms).items():
         targets = due.filter(of(chosen))
@@ -100,11 +96,7 @@ def assignment_missing(ctx: Injection) -> None:
             pids if len(left_today_teams) else pids[:0],
         ),
         Form("two current offender manager rows (a data error)", 0.05, pids),
-        Form(
-            "the day after five working days ran out",
-            0.1,
-            np.intersect1d(pids, ctx.edge_pids("fault5")),
-        ),
+        Form("the day after five working days ran out", 0.1, ctx.edge_pids("fault5", pids)),
     ]
     for form, chosen in ctx.plan("assignment_missing", forms).items():
         _unassign(ctx, form, chosen)
@@ -186,7 +178,7 @@ def documents_missing(ctx: Injection) -> None:
     forms = [
         Form(t, share, persons_of(due.filter(expr))) for t, (share, expr) in DOCUMENT_FORMS.items()
     ]
-    forms.append(Form("edge", 0.05, np.intersect1d(persons_of(due), ctx.edge_pids("fault5"))))
+    forms.append(Form("edge", 0.05, ctx.edge_pids("fault5", persons_of(due))))
     for doc_type, chosen in ctx.plan("documents_missing", forms).items():
         wanted = DOCUMENT_FORMS.get(doc_type, (0, pl.lit(True)))[1]
         doc_type = "CASE_ALLOCATION" if doc_type == "edge" else doc_type
@@ -233,11 +225,7 @@ def oasys_overdue(ctx: Injection) -> None:
         Form("no start-of-order OASys", 0.45, pids),
         Form("OASys started but not completed", 0.35, pids),
         Form("OASys completed the day before sentence", 0.1, pids),
-        Form(
-            "the day after twenty working days ran out",
-            0.1,
-            np.intersect1d(pids, ctx.edge_pids("fault20")),
-        ),
+        Form("the day after twenty working days ran out", 0.1, ctx.edge_pids("fault20", pids)),
     ]
     for form, chosen in ctx.plan("oasys_overdue", forms).items():
         targets = single.filter(of(chosen))
@@ -275,11 +263,7 @@ def home_visit_missing(ctx: Injection) -> None:
         Form("home visit attempted, not completed", 0.3, pids),
         Form("home visit booked after the as-of date", 0.15, pids),
         Form("home visit the day before sentence", 0.05, persons_with_one(due)),
-        Form(
-            "the day after twenty working days ran out",
-            0.1,
-            np.intersect1d(pids, ctx.edge_pids("fault20")),
-        ),
+        Form("the day after twenty working days ran out", 0.1, ctx.edge_pids("fault20", pids)),
     ]
     for form, chosen in ctx.plan("home_visit_missing", forms).items():
         targets = due.filter(of(chosen))
