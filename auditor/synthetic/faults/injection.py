@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from auditor.synthetic.caseload import Caseload
+from auditor.synthetic.contacts import contact_rows
 from auditor.synthetic.dates import day_number, wd
 from auditor.synthetic.events import REQUIRED_FROM
 from auditor.synthetic.faults.rates import RATES
@@ -130,6 +131,26 @@ class Injection:
 
     def next_id(self, frame: pl.DataFrame, column: str) -> int:
         return int(frame.select(pl.col(column).max().fill_null(0)).item()) + 1
+
+    def add_contacts(
+        self,
+        contacts: pl.DataFrame,
+        rows: pl.DataFrame,
+        code: str,
+        kind: str,
+        on: np.ndarray,
+        hour: int,
+    ) -> pl.DataFrame:
+        """``contacts`` and one new contact per row of ``rows`` (its pid, and event_id if
+        it has one), dated and recorded ``on`` at ``hour`` o'clock."""
+        event_id = rows["event_id"] if "event_id" in rows.columns else None
+        new = contact_rows(rows["pid"], event_id, code, on, on, kind).with_columns(
+            contact_id=pl.int_range(pl.len()).cast(contacts.schema["contact_id"])
+            + self.next_id(contacts, "contact_id"),
+            at=pl.lit(hour * 3600, dtype=pl.Int64),
+            soft_deleted=pl.lit(False),
+        )
+        return pl.concat([contacts, new.select(contacts.columns)], how="vertical_relaxed")
 
 
 def of(pids: np.ndarray) -> pl.Expr:

@@ -79,19 +79,7 @@ def _thin_oversight(ctx: Injection, form: str, people: pl.DataFrame) -> None:
 def add_oversight(
     ctx: Injection, contacts: pl.DataFrame, people: pl.DataFrame, on: np.ndarray
 ) -> pl.DataFrame:
-    first = ctx.next_id(contacts, "contact_id")
-    new = people.select("pid").with_columns(
-        contact_id=pl.int_range(pl.len()).cast(contacts.schema["contact_id"]) + first,
-        event_id=pl.lit(None, dtype=pl.Int64),
-        contact_type_code=pl.lit("MO1"),
-        on=pl.Series(on, dtype=pl.Int64),
-        created=pl.Series(on, dtype=pl.Int64),
-        outcome_code=pl.lit(None, dtype=pl.String),
-        kind=pl.lit("oversight"),
-        at=pl.lit(15 * 3600, dtype=pl.Int64),
-        soft_deleted=pl.lit(False),
-    )
-    return pl.concat([contacts, new.select(contacts.columns)], how="vertical_relaxed")
+    return ctx.add_contacts(contacts, people.select("pid"), "MO1", "oversight", on, hour=15)
 
 
 def oversight_just_in_time(ctx: Injection) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from auditor.synthetic.contacts import CHECK_CODES
 from auditor.synthetic.dates import day_number, edge_chase_dates, wd
 from auditor.synthetic.faults.injection import (
     Form,
@@ -209,19 +210,8 @@ def _unanswer(ctx: Injection, kind: str, requests: pl.DataFrame, form: str, chas
 def add_chases(
     ctx: Injection, contacts: pl.DataFrame, requests: pl.DataFrame, kind: str, on: np.ndarray
 ) -> pl.DataFrame:
-    code = "XPCH" if kind == "police" else "XSCH"
-    first = ctx.next_id(contacts, "contact_id")
-    new = requests.select("pid", "event_id").with_columns(
-        contact_id=pl.int_range(pl.len()).cast(contacts.schema["contact_id"]) + first,
-        contact_type_code=pl.lit(code),
-        on=pl.Series(on, dtype=pl.Int64),
-        created=pl.Series(on, dtype=pl.Int64),
-        outcome_code=pl.lit(None, dtype=pl.String),
-        kind=pl.lit(f"{kind}_chase"),
-        at=pl.lit(11 * 3600, dtype=pl.Int64),
-        soft_deleted=pl.lit(False),
-    )
-    return pl.concat([contacts, new.select(contacts.columns)], how="vertical_relaxed")
+    _, code, _ = CHECK_CODES[kind]
+    return ctx.add_contacts(contacts, requests, code, f"{kind}_chase", on, hour=11)
 
 
 def response_chased_ten_working_days_ago(ctx: Injection) -> None:
