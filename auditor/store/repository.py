@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Table, func, insert, select, update
 
-from auditor.lifecycle import KNOWN_SCHEMA, Reconciliation
+from auditor.lifecycle import DETAILS, IDENTITY, KNOWN_SCHEMA, Reconciliation
 from auditor.store.bulk import insert_frame, update_by_id
 from auditor.store.models import (
     CheckCount,
@@ -31,25 +31,17 @@ from auditor.store.models import (
 EXCEPTIONS: Table = StoredException.__table__  # type: ignore[assignment]
 HISTORY: Table = HistoryEntry.__table__  # type: ignore[assignment]
 
-_TEXT, _DATE = pl.String(), pl.Date()
-_OWNER: dict[str, pl.DataType] = dict.fromkeys(("staff_code", "team_code", "spo_staff_code"), _TEXT)
+
+def _stored(*names: str) -> dict[str, pl.DataType]:
+    """The id as exception_id, then the named columns as KNOWN_SCHEMA types them."""
+    return {"exception_id": pl.Int64(), **{name: KNOWN_SCHEMA[name] for name in names}}
+
+
 # The open exceptions as the emails need them, with their triage (which hides some).
-OPEN_SCHEMA: dict[str, pl.DataType] = {
-    "exception_id": pl.Int64(),
-    **dict.fromkeys(("check", "crn", "subject", "severity", "reason"), _TEXT),
-    "due_date": _DATE,
-    **_OWNER,
-    "first_seen": _DATE,
-    "triage": _TEXT,
-    "snoozed_until": _DATE,
-}
-RESOLVED_SCHEMA: dict[str, pl.DataType] = {
-    "exception_id": pl.Int64(),
-    "check": _TEXT,
-    "crn": _TEXT,
-    **_OWNER,
-    "resolved_on": _DATE,
-}
+OPEN_SCHEMA = _stored(*IDENTITY, *DETAILS, "first_seen", "triage", "snoozed_until")
+RESOLVED_SCHEMA = _stored(
+    "check", "crn", "staff_code", "team_code", "spo_staff_code", "resolved_on"
+)
 
 
 @dataclass(frozen=True)
