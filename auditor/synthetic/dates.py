@@ -95,11 +95,6 @@ def edge_sentence_dates(as_of: dt.date, n: int) -> tuple[dt.date, dt.date]:
     return fault + dt.timedelta(days=1), fault
 
 
-def edge_chase_dates(as_of: dt.date, n: int) -> tuple[dt.date, dt.date]:
-    """(clean, fault) dates T for 'D > wd(T, n)' (same edges as sentence dates)."""
-    return edge_sentence_dates(as_of, n)
-
-
 def edge_month_dates(as_of: dt.date, months: int) -> tuple[dt.date, dt.date]:
     """(clean, fault) dates B for 'D > B + months': the earliest B still in time and the
     latest B already overdue."""

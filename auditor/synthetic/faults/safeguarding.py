@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from auditor.synthetic.contacts import CHECK_CODES
-from auditor.synthetic.dates import day_number, edge_chase_dates, wd
+from auditor.synthetic.dates import day_number, edge_sentence_dates, wd
 from auditor.synthetic.faults.injection import (
     Form,
     Injection,
@@ -27,13 +27,20 @@ from auditor.synthetic.faults.injection import (
 KINDS = ("police", "children")
 
 
-def _logged_requests(ctx: Injection, kind: str) -> pl.DataFrame:
+def _logged(ctx: Injection, kind: str) -> pl.DataFrame:
+    """Contacts of this work kind that exist at D (dated and recorded by D, not deleted)."""
     return ctx.caseload.contacts.filter(
-        (pl.col("kind") == f"{kind}_request")
+        (pl.col("kind") == kind)
         & ~pl.col("soft_deleted")
         & (pl.col("created") <= ctx.d)
         & (pl.col("on") <= ctx.d)
     )
+
+
+def _chase_edges(ctx: Injection) -> tuple[int, int]:
+    """(clean, fault) dates T for 'D > wd(T, 10)': the same edges as sentence dates."""
+    clean, fault = edge_sentence_dates(ctx.caseload.world.as_of, 10)
+    return day_number(clean), day_number(fault)
 
 
 def safeguarding_checks_unlogged(ctx: Injection) -> None:
@@ -126,16 +133,13 @@ def _single_requests(ctx: Injection, kind: str) -> pl.DataFrame:
     """Active persons' only request of this kind in the lookback year, with T."""
     d = ctx.d
     active = ctx.active_persons()["pid"]
-    requests = _logged_requests(ctx, kind).filter((pl.col("on") >= d - 365) & among("pid", active))
+    requests = _logged(ctx, f"{kind}_request").filter(
+        (pl.col("on") >= d - 365) & among("pid", active)
+    )
     requests = requests.filter(pl.len().over("pid") == 1).select(
         "pid", "contact_id", "event_id", r="on"
     )
-    chases = ctx.caseload.contacts.filter(
-        (pl.col("kind") == f"{kind}_chase")
-        & ~pl.col("soft_deleted")
-        & (pl.col("created") <= d)
-        & (pl.col("on") <= d)
-    )
+    chases = _logged(ctx, f"{kind}_chase")
     latest = requests.join(chases.select("pid", c="on"), on="pid", how="left").filter(
         pl.col("c").is_null() | (pl.col("c") >= pl.col("r"))
     )
@@ -146,7 +150,7 @@ def _single_requests(ctx: Injection, kind: str) -> pl.DataFrame:
 
 
 def safeguarding_response_overdue(ctx: Injection) -> None:
-    _, fault_t = (day_number(day) for day in edge_chase_dates(ctx.caseload.world.as_of, 10))
+    _, fault_t = _chase_edges(ctx)
     for kind in KINDS:
         single = _single_requests(ctx, kind)
         overdue = single.filter(pl.Series(ctx.d > wd(single["T"].to_numpy(), 10)))
@@ -216,7 +220,7 @@ def add_chases(
 
 def response_chased_ten_working_days_ago(ctx: Injection) -> None:
     """Clean boundary: no response yet, chased exactly ten working days before D."""
-    clean_t, _ = (day_number(day) for day in edge_chase_dates(ctx.caseload.world.as_of, 10))
+    clean_t, _ = _chase_edges(ctx)
     single = _single_requests(ctx, "children")
     pids = persons_of(single.filter(pl.col("T") <= clean_t))
     chosen = ctx.take(pids, max(1, len(pids) // 100))
