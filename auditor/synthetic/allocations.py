@@ -26,6 +26,12 @@ def active_flag(d: int) -> pl.Expr:
     return (pl.col("reg") <= d) & still & ~pl.col("soft_deleted")
 
 
+def rsr_scored(d: int) -> pl.Expr:
+    """An allocation row whose RSR score exists at D (a score without a date counts)."""
+    dated = (pl.col("assessed") == NO_DAY) | (pl.col("assessed") <= d)
+    return pl.col("rsr").is_not_null() & dated
+
+
 def person_criteria(world: World, facts: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     """Per person: whether an NPS allocation is required at D, and why."""
     active = flags.filter(active_flag(world.d))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from auditor.synthetic.allocations import rsr_scored
 from auditor.synthetic.dates import day_number, wd
 from auditor.synthetic.events import REQUIRED_FROM
 from auditor.synthetic.world import Values, World, column
@@ -51,9 +52,7 @@ def build_documents(
     world: World, events: pl.DataFrame, allocations: pl.DataFrame, responses: pl.DataFrame
 ) -> pl.DataFrame:
     rng = world.rng("documents")
-    scored = allocations.filter(pl.col("rsr").is_not_null() & (pl.col("assessed") <= world.d))[
-        "event_id"
-    ]
+    scored = allocations.filter(rsr_scored(world.d))["event_id"]
     rows = events.filter(
         (pl.col("s") >= day_number(REQUIRED_FROM))
         & (pl.col("edge").fill_null("") != "clean5")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from auditor.synthetic.allocations import RSR_THRESHOLD, person_criteria
+from auditor.synthetic.allocations import RSR_THRESHOLD, person_criteria, rsr_scored
 from auditor.synthetic.facts import NO_DAY
 from auditor.synthetic.faults.injection import Form, Injection, among, of, persons_of, set_where
 
@@ -97,11 +97,10 @@ def _decisions(ctx: Injection) -> pl.DataFrame:
     )
     counts = ctx.caseload.case_allocations.group_by("event_id").agg(rows=pl.len())
     active = ctx.caseload.events.filter(pl.col("is_active")).select("event_id")
-    scored = (pl.col("assessed") == NO_DAY) | (pl.col("assessed") <= d)
     return (
         latest.join(active, on="event_id")
         .join(counts, on="event_id", how="left")
-        .with_columns(score=pl.when(scored).then(pl.col("rsr")))
+        .with_columns(score=pl.when(rsr_scored(d)).then(pl.col("rsr")))
         .sort("event_id", maintain_order=True)
     )
 

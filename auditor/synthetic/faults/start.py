@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from auditor.synthetic.allocations import rsr_scored
 from auditor.synthetic.dates import add_months
 from auditor.synthetic.faults.duplicates import link_to_deleted_duplicates
 from auditor.synthetic.faults.injection import (
@@ -168,10 +169,7 @@ DOCUMENT_MODES = (
 
 
 def documents_missing(ctx: Injection) -> None:
-    allocations = ctx.caseload.case_allocations
-    scored = allocations.filter(
-        pl.col("rsr").is_not_null() & ((pl.col("assessed") == -1) | (pl.col("assessed") <= ctx.d))
-    )
+    scored = ctx.caseload.case_allocations.filter(rsr_scored(ctx.d))
     due = ctx.due_events(5, since_2014=True).with_columns(
         scored=among("event_id", scored["event_id"])
     )
