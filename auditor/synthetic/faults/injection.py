@@ -16,7 +16,7 @@ import polars as pl
 
 from auditor.synthetic.caseload import Caseload
 from auditor.synthetic.contacts import contact_rows
-from auditor.synthetic.dates import day_number, wd
+from auditor.synthetic.dates import add_months, day_number, wd
 from auditor.synthetic.events import REQUIRED_FROM
 from auditor.synthetic.faults.rates import RATES
 
@@ -48,6 +48,11 @@ class Injection:
     @property
     def d(self) -> int:
         return self.caseload.world.d
+
+    @property
+    def year_ago(self) -> int:
+        """D − 12 months: an assessment older than this no longer counts."""
+        return int(add_months(np.array([self.d]), -12)[0])
 
     # --- persons ------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ import numpy as np
 import polars as pl
 
 from auditor.synthetic.allocations import active_flag
-from auditor.synthetic.dates import add_months
 from auditor.synthetic.facts import NO_DAY
 from auditor.synthetic.faults.injection import Form, Injection, among, of, persons_of, set_where
 
@@ -123,15 +122,10 @@ def child_protection_flag_missing(ctx: Injection) -> None:
 # --- unsupported flags ---------------------------------------------------------------
 
 
-def _cut(ctx: Injection) -> int:
-    """D − 12 months: a supporting assessment older than this is too old."""
-    return int(add_months(np.array([ctx.d]), -12)[0])
-
-
 def _aged_candidates(ctx: Injection) -> pl.DataFrame:
     """Persons whose completed assessments before the cut still cover every active
     sentence: per person, the latest such assessment (to be the one left)."""
-    cut = _cut(ctx)
+    cut = ctx.year_ago
     chain = ctx.caseload.assessments.filter(
         pl.col("stage").is_in(["report", "start", "review"])
         & (pl.col("status") == "COMPLETE")
@@ -160,7 +154,7 @@ def _aged_candidates(ctx: Injection) -> pl.DataFrame:
 def _age_assessments(ctx: Injection, people: pl.DataFrame, how: str, move_to: int | None) -> None:
     """Leave each person's latest assessment before the cut as their latest completed
     one (optionally moved to ``move_to``): later ones are left incomplete or removed."""
-    cut = _cut(ctx)
+    cut = ctx.year_ago
     frame = ctx.caseload.assessments
     later = (
         of(people["pid"].to_numpy())
@@ -206,7 +200,7 @@ def _unsupport(ctx: Injection, form: str, flags: pl.DataFrame, aged: pl.DataFram
         _strip_analysis(ctx, flags)
     elif form.startswith("latest assessment"):
         how = "removed" if form.endswith("not done)") else "incomplete"
-        _age_assessments(ctx, aged, how, _cut(ctx) - 1 if "one day" in form else None)
+        _age_assessments(ctx, aged, how, ctx.year_ago - 1 if "one day" in form else None)
     elif form.startswith("flag level"):
         _relevel_assessments(ctx, flags)
     else:
@@ -264,4 +258,4 @@ def assessment_exactly_12_months_old(ctx: Injection) -> None:
     aged = _aged_candidates(ctx)
     pids = np.intersect1d(persons_of(rosh), aged["pid"].to_numpy())
     chosen = ctx.take(pids, max(1, len(pids) // 50))
-    _age_assessments(ctx, aged.filter(of(chosen)), "incomplete", _cut(ctx))
+    _age_assessments(ctx, aged.filter(of(chosen)), "incomplete", ctx.year_ago)

@@ -15,7 +15,6 @@ import numpy as np
 import polars as pl
 
 from auditor.synthetic.allocations import rsr_scored
-from auditor.synthetic.dates import add_months
 from auditor.synthetic.faults.duplicates import link_to_deleted_duplicates
 from auditor.synthetic.faults.injection import (
     Form,
@@ -215,8 +214,9 @@ def _remove_documents(ctx: Injection, targets: pl.DataFrame, doc_type: str, mode
 
 def oasys_overdue(ctx: Injection) -> None:
     due = ctx.due_events(20, START)
-    cut = int(add_months(np.array([ctx.d]), -12)[0])
-    report = ctx.caseload.assessments.filter((pl.col("stage") == "report") & (pl.col("on") >= cut))
+    report = ctx.caseload.assessments.filter(
+        (pl.col("stage") == "report") & (pl.col("on") >= ctx.year_ago)
+    )
     single = due.filter(of(ctx.single_event_persons()) & of(persons_of(report)))
     pids = persons_of(single)
     forms = [
