@@ -35,53 +35,52 @@ def _edge_forms(ctx: Injection, pids: np.ndarray, share: float) -> list[Form]:
 
 
 def rsr_missing(ctx: Injection) -> None:
-    events = _allocated_due_events(ctx)
-    pids = persons_of(events)
-    plan = ctx.plan(
+    _unrecord(
+        ctx,
         "rsr_missing",
-        [
-            Form("no RSR score recorded", 0.7, pids),
-            Form("RSR score dated after the as-of date", 0.2, pids),
-            *_edge_forms(ctx, pids, 0.02),
-        ],
+        missing="no RSR score recorded",
+        blank={"rsr": None, "assessed": NO_DAY},
+        late="RSR score dated after the as-of date",
+        dated={"assessed": pl.lit(ctx.d + 3)},
+        late_rows=pl.col("rsr").is_not_null(),
     )
-    frame = ctx.caseload.case_allocations
-    for form, chosen in plan.items():
-        targets = events.filter(of(chosen))
-        rows = among("event_id", targets["event_id"])
-        if form == "RSR score dated after the as-of date":
-            frame = set_where(frame, rows & pl.col("rsr").is_not_null(), assessed=pl.lit(ctx.d + 3))
-        else:
-            frame = set_where(frame, rows, rsr=None, assessed=NO_DAY)
-        ctx.record("rsr_missing", targets["pid"], targets["event_id"], f"rsr_missing: {form}")
-    ctx.update(case_allocations=frame)
 
 
 def allocation_unrecorded(ctx: Injection) -> None:
+    _unrecord(
+        ctx,
+        "allocation_unrecorded",
+        missing="no allocation decision recorded",
+        blank={"decision": None, "decided": NO_DAY},
+        late="decision dated after the as-of date",
+        dated={"decided": pl.lit(ctx.d + 2)},
+    )
+
+
+def _unrecord(
+    ctx: Injection,
+    check: str,
+    missing: str,
+    blank: dict[str, object],
+    late: str,
+    dated: dict[str, object],
+    late_rows: pl.Expr | None = None,
+) -> None:
+    """A field missing from every row of an allocated due event: ``blank`` (the
+    ``missing`` form and the edge forms) or ``dated`` after D (on ``late_rows`` only)."""
     events = _allocated_due_events(ctx)
     pids = persons_of(events)
-    plan = ctx.plan(
-        "allocation_unrecorded",
-        [
-            Form("no allocation decision recorded", 0.7, pids),
-            Form("decision dated after the as-of date", 0.2, pids),
-            *_edge_forms(ctx, pids, 0.02),
-        ],
-    )
+    forms = [Form(missing, 0.7, pids), Form(late, 0.2, pids), *_edge_forms(ctx, pids, 0.02)]
     frame = ctx.caseload.case_allocations
-    for form, chosen in plan.items():
+    for form, chosen in ctx.plan(check, forms).items():
         targets = events.filter(of(chosen))
         rows = among("event_id", targets["event_id"])
-        if form == "decision dated after the as-of date":
-            frame = set_where(frame, rows, decided=pl.lit(ctx.d + 2))
+        if form == late:
+            on = rows if late_rows is None else rows & late_rows
+            frame = set_where(frame, on, **dated)
         else:
-            frame = set_where(frame, rows, decision=None, decided=NO_DAY)
-        ctx.record(
-            "allocation_unrecorded",
-            targets["pid"],
-            targets["event_id"],
-            f"allocation_unrecorded: {form}",
-        )
+            frame = set_where(frame, rows, **blank)
+        ctx.record(check, targets["pid"], targets["event_id"], f"{check}: {form}")
     ctx.update(case_allocations=frame)
 
 
