@@ -118,6 +118,8 @@ class DocumentsMissing(Check):
             self._events(ctx)
             .join(scored, on="event_id", how="left")
             .with_columns(pl.col("rsr_scored").fill_null(False))
+            # computed once: the optimiser pushes each rule's filter into its own copy
+            .cache()
         )
         return pl.concat(
             [
