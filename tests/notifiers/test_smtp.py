@@ -15,7 +15,7 @@ from notifiers.base import (
     UnconfirmedDeliveryError,
 )
 from notifiers.message import build_message, new_message_id
-from notifiers.smtp import SmtpNotifier
+from notifiers.smtp import SmtpNotifier, _data_lines
 from tests.notifiers.conftest import (
     DROP,
     Certificate,
@@ -151,3 +151,16 @@ def test_the_password_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
         SmtpNotifier.from_settings(settings)
     monkeypatch.setenv("TEST_SMTP_PW", "s3cret")
     assert SmtpNotifier.from_settings(settings).password == "s3cret"
+
+
+@pytest.mark.parametrize(
+    ("raw", "data"),
+    [
+        (b"a\r\nb\r\n", b"a\r\nb\r\n.\r\n"),
+        (b"a\nb\rc\r\r\nd", b"a\r\nb\r\nc\r\n\r\nd\r\n.\r\n"),
+        (b".a\r\n..b\n.\r.c", b"..a\r\n...b\r\n..\r\n..c\r\n.\r\n"),
+        (b"", b"\r\n.\r\n"),
+    ],
+)
+def test_data_has_crlf_line_ends_and_leading_dots_doubled(raw: bytes, data: bytes) -> None:
+    assert _data_lines(raw) == data
