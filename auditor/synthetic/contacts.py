@@ -178,7 +178,7 @@ def management_oversight(
     )
     n = rows.height
     months = rows["oversight_months"].to_numpy()
-    gap = np.vectorize(SAFE_OVERSIGHT_GAP.get)(months) if n else np.zeros(0, dtype=np.int64)
+    gap = rows["oversight_months"].replace_strict(SAFE_OVERSIGHT_GAP).to_numpy()
     latest = world.d - (rng.random(n) * (gap + 1)).astype(np.int64)
     step = (months * 30 * rng.uniform(0.5, 0.8, n)).astype(np.int64)
     frame = rows.select("pid", since="oversight_since").with_columns(

@@ -23,7 +23,7 @@ import polars as pl
 
 from auditor.synthetic.dates import date_series, day_number, edge_sentence_dates, next_working_day
 from auditor.synthetic.names import ALL_TOWNS
-from auditor.synthetic.world import World, pick, with_nulls
+from auditor.synthetic.world import World, pick, pick_series, with_nulls
 
 EDGE_WINDOWS = {"1": 1, "5": 5, "20": 20}
 REQUIRED_FROM = dt.date(2014, 6, 1)
@@ -182,8 +182,8 @@ def _attributes(
     disposal = pick(rng, *DISPOSALS, n)
     disposal[(edge != None) & (disposal == "SC")] = "CO"  # noqa: E711
     disposal[np.isin(edge, ["required_clean", "required_fault"])] = "LIC"
-    offence = pick(rng, *OFFENCES, n)
-    da_rate = np.vectorize(lambda o: DOMESTIC_ABUSE_RATE.get(o, 0.01))(offence)
+    offence = pick_series(rng, *OFFENCES, n)
+    da_rate = offence.replace_strict(DOMESTIC_ABUSE_RATE, default=0.01).to_numpy()
     report = pick(rng, *REPORTS, n)
     length, custodial = _lengths(world, rng, disposal, events["s"].to_numpy(), role)
     stale = rng.random(n) < 0.03  # ACTIVE_FLAG left on after termination
@@ -195,7 +195,7 @@ def _attributes(
         date_series("termination_date", term, term < 0),
         pl.Series("term", np.where(term < 0, -1, term)),
         disposal_type_code=pl.Series(disposal.tolist()),
-        offence_category=pl.Series(offence.tolist()),
+        offence_category=offence,
         domestic_abuse=pl.Series(rng.random(n) < da_rate),
         court_report_type=pl.Series(with_nulls(report, report == "none").tolist(), dtype=pl.String),
         length_months=pl.Series(length.tolist(), dtype=pl.Int64),

@@ -100,10 +100,8 @@ def _registered_after(
 
 
 def _rosh(world: World, rng: np.random.Generator, active: pl.DataFrame) -> Block:
-    code = np.vectorize(ROSH_TYPES.get, otypes=[object])(active["rosh"].to_numpy())
-    level = np.vectorize({"L": "RSKL", "M": "RSKM", "H": "RSKH", "V": "RSKV"}.get, otypes=[object])(
-        active["rosh"].to_numpy()
-    )
+    code = active["rosh"].replace_strict(ROSH_TYPES).to_numpy()
+    level = ("RSK" + active["rosh"]).to_numpy()  # RSKL, RSKM, RSKH, RSKV
     reg = _registered_after(world, rng, active["period_start"].to_numpy(), 10)
     return _rows(active["pid"].to_numpy(), code, reg, "current", level=level)
 

@@ -15,24 +15,18 @@ from auditor.synthetic.indications import person_flags
 OVERSIGHT = pl.col("kind") == "oversight"
 
 
-def _edges(ctx: Injection) -> dict[int, tuple[int, int]]:
-    """Interval (months) -> (clean, fault) dates B for 'D > B + interval'."""
-    as_of = ctx.caseload.world.as_of
-    edges = {k: edge_month_dates(as_of, k) for k in (1, 4)}
-    return {k: (day_number(clean), day_number(fault)) for k, (clean, fault) in edges.items()}
-
-
 def _overseen(ctx: Injection) -> pl.DataFrame:
-    """Active persons needing oversight, with their interval and clean/fault edges."""
+    """Active persons needing oversight, with their interval and the (clean, fault)
+    dates B for 'D > B + interval' of that interval."""
     per_person = person_flags(ctx.caseload.world, ctx.caseload.flags)
-    edges = _edges(ctx)
     rows = per_person.filter(
         pl.col("oversight_months").is_not_null() & among("pid", ctx.active_persons()["pid"])
     )
-    months = rows["oversight_months"].to_numpy()
+    edges = {k: edge_month_dates(ctx.caseload.world.as_of, k) for k in (1, 4)}
+    months = pl.col("oversight_months")
     return rows.with_columns(
-        clean=pl.Series([edges[int(k)][0] for k in months], dtype=pl.Int64),
-        fault=pl.Series([edges[int(k)][1] for k in months], dtype=pl.Int64),
+        clean=months.replace_strict({k: day_number(c) for k, (c, _) in edges.items()}),
+        fault=months.replace_strict({k: day_number(f) for k, (_, f) in edges.items()}),
     )
 
 
