@@ -39,6 +39,13 @@ def children_request(day: dt.date, **values: Any) -> dict[str, Any]:
     return contact("SFGC", day, **values)
 
 
+def concern(answer: str, day: dt.date | None = None, **values: Any) -> dict[str, Any]:
+    """An assessment (the builder's completed LAYER3) recording child_protection_concern,
+    dated ``day`` when one is given."""
+    dated = {} if day is None else {"assessment_date": day}
+    return {"child_protection_concern": answer} | dated | values
+
+
 def run(
     as_of: dt.date = LATE, check: SafeguardingChecksUnlogged | None = None, **rows: Any
 ) -> list[dict[str, Any]]:
@@ -143,91 +150,48 @@ def test_what_indicates_each_check(event, flags, assessments, expected):
     ("assessments", "indicated"),
     [
         pytest.param(
-            [
-                {"child_protection_concern": "YES", "assessment_date": dt.date(2025, 1, 1)},
-                {"child_protection_concern": "NO", "assessment_date": dt.date(2025, 6, 1)},
-            ],
+            [concern("YES", dt.date(2025, 1, 1)), concern("NO", dt.date(2025, 6, 1))],
             False,
             id="latest says no",
         ),
         pytest.param(
-            [
-                {"child_protection_concern": "NO", "assessment_date": dt.date(2025, 1, 1)},
-                {"child_protection_concern": "YES", "assessment_date": dt.date(2025, 6, 1)},
-            ],
+            [concern("NO", dt.date(2025, 1, 1)), concern("YES", dt.date(2025, 6, 1))],
             True,
             id="latest says yes",
         ),
         pytest.param(
             [
-                {
-                    "assessment_id": 2,
-                    "child_protection_concern": "YES",
-                    "assessment_date": dt.date(2025, 6, 1),
-                },
-                {
-                    "assessment_id": 1,
-                    "child_protection_concern": "NO",
-                    "assessment_date": dt.date(2025, 6, 1),
-                },
+                concern("YES", dt.date(2025, 6, 1), assessment_id=2),
+                concern("NO", dt.date(2025, 6, 1), assessment_id=1),
             ],
             True,
             id="tie: greatest assessment_id says yes",
         ),
         pytest.param(
             [
-                {
-                    "assessment_id": 1,
-                    "child_protection_concern": "YES",
-                    "assessment_date": dt.date(2025, 6, 1),
-                },
-                {
-                    "assessment_id": 2,
-                    "child_protection_concern": "NO",
-                    "assessment_date": dt.date(2025, 6, 1),
-                },
+                concern("YES", dt.date(2025, 6, 1), assessment_id=1),
+                concern("NO", dt.date(2025, 6, 1), assessment_id=2),
             ],
             False,
             id="tie: greatest assessment_id says no",
         ),
+        pytest.param([concern("YES", status="INCOMPLETE")], False, id="incomplete"),
         pytest.param(
-            [{"child_protection_concern": "YES", "status": "INCOMPLETE"}], False, id="incomplete"
-        ),
-        pytest.param(
-            [
-                {
-                    "child_protection_concern": "YES",
-                    "rosh_screening_done": False,
-                    "full_rosh_analysis_done": False,
-                }
-            ],
+            [concern("YES", rosh_screening_done=False, full_rosh_analysis_done=False)],
             False,
             id="no screening or full analysis",
         ),
         pytest.param(
-            [
-                {
-                    "child_protection_concern": "YES",
-                    "rosh_screening_done": True,
-                    "full_rosh_analysis_done": False,
-                }
-            ],
+            [concern("YES", rosh_screening_done=True, full_rosh_analysis_done=False)],
             True,
             id="screening only",
         ),
         pytest.param(
-            [
-                {"child_protection_concern": "NO", "assessment_date": dt.date(2025, 6, 1)},
-                {"child_protection_concern": "YES", "assessment_date": dt.date(2026, 2, 1)},
-            ],
+            [concern("NO", dt.date(2025, 6, 1)), concern("YES", dt.date(2026, 2, 1))],
             False,
             id="assessment after D",
         ),
-        pytest.param(
-            [{"child_protection_concern": "YES", "soft_deleted": True}],
-            False,
-            id="soft-deleted assessment",
-        ),
+        pytest.param([concern("YES", soft_deleted=True)], False, id="soft-deleted assessment"),
     ],
 )
 def test_child_protection_concern_comes_from_the_latest_completed_screening(assessments, indicated):
