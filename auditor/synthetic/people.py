@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from auditor.synthetic.dates import date_series
-from auditor.synthetic.world import World, pick
+from auditor.synthetic.world import World, pick, pick_series
 
 LETTERS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), dtype=object)
 
@@ -30,7 +30,7 @@ def build_persons(world: World, count: int) -> pl.DataFrame:
             "gender": _genders(rng, female).tolist(),
             "pnc_number": _pnc_numbers(rng, count).tolist(),
             "deportation_eligible": _deportation(rng, count),
-            "kind": pick(rng, ["active", "inactive", "future"], [0.86, 0.13, 0.01], count).tolist(),
+            "kind": pick_series(rng, ["active", "inactive", "future"], [0.86, 0.13, 0.01], count),
         }
     )
     return frame.with_columns(
@@ -84,15 +84,9 @@ def _risk(rng: np.random.Generator, count: int) -> dict[str, pl.Series]:
     children = pick(rng, ["N", "L", "M", "H"], [0.4, 0.45, 0.12, 0.03], count)
     children = np.where((concern == "YES") & (rng.random(count) < 0.7), "M", children)
     return {
-        "rosh": pl.Series(
-            pick(rng, ["L", "M", "H", "V"], [0.32, 0.48, 0.17, 0.03], count).tolist()
-        ),
+        "rosh": pick_series(rng, ["L", "M", "H", "V"], [0.32, 0.48, 0.17, 0.03], count),
         "rosh_children": pl.Series(children.tolist()),
-        "rosh_staff": pl.Series(
-            pick(rng, ["N", "L", "M", "H"], [0.1, 0.6, 0.25, 0.05], count).tolist()
-        ),
+        "rosh_staff": pick_series(rng, ["N", "L", "M", "H"], [0.1, 0.6, 0.25, 0.05], count),
         "child_protection_concern": pl.Series(concern.tolist()),
-        "self_harm_concern": pl.Series(
-            pick(rng, ["YES", "NO", "DK"], [0.15, 0.75, 0.1], count).tolist()
-        ),
+        "self_harm_concern": pick_series(rng, ["YES", "NO", "DK"], [0.15, 0.75, 0.1], count),
     }

@@ -37,22 +37,26 @@ class World:
         return np.random.default_rng([self.seed, zlib.crc32(stream.encode())])
 
 
+def _draw(
+    rng: np.random.Generator, choices: list[str], weights: list[float], size: int
+) -> np.ndarray:
+    """``size`` indexes into ``choices``, drawn with the given relative weights."""
+    p = np.asarray(weights, dtype=float)
+    return rng.choice(len(choices), size=size, p=p / p.sum())
+
+
 def pick(
     rng: np.random.Generator, choices: list[str], weights: list[float], size: int
 ) -> np.ndarray:
     """``size`` draws of ``choices`` with the given relative weights, as an object array."""
-    p = np.asarray(weights, dtype=float)
-    index = rng.choice(len(choices), size=size, p=p / p.sum())
-    return np.array(choices, dtype=object)[index]
+    return np.array(choices, dtype=object)[_draw(rng, choices, weights, size)]
 
 
 def pick_series(
     rng: np.random.Generator, choices: list[str], weights: list[float], size: int
 ) -> pl.Series:
     """Like :func:`pick`, as a polars string series (fast for millions of rows)."""
-    p = np.asarray(weights, dtype=float)
-    index = rng.choice(len(choices), size=size, p=p / p.sum())
-    return pl.Series(choices, dtype=pl.String).gather(index)
+    return pl.Series(choices, dtype=pl.String).gather(_draw(rng, choices, weights, size))
 
 
 Values = object  # a scalar, a numpy array or a polars series (see column)
