@@ -29,6 +29,10 @@ def oasys(day: dt.date = dt.date(2026, 4, 1), **values: Any) -> dict[str, Any]:
     return {"assessment_type": "LAYER3", "status": "COMPLETE", "assessment_date": day} | values
 
 
+def flag(code: str, **values: Any) -> dict[str, Any]:
+    return {"register_type_code": code} | values
+
+
 @pytest.mark.parametrize(
     ("sentenced", "as_of", "raises"),
     [
@@ -165,52 +169,30 @@ def test_reason_says_when_an_incomplete_oasys_was_started(assessments, started):
     ("flags", "severity"),
     [
         pytest.param([], "medium", id="no flag"),
-        pytest.param([{"register_type_code": "RHRH"}], "high", id="RHRH"),
-        pytest.param([{"register_type_code": "RVHR"}], "high", id="RVHR"),
-        pytest.param([{"register_type_code": "RMRH"}], "medium", id="RMRH"),
-        pytest.param([{"register_type_code": "RLRH"}], "medium", id="RLRH"),
+        pytest.param([flag("RHRH")], "high", id="RHRH"),
+        pytest.param([flag("RVHR")], "high", id="RVHR"),
+        pytest.param([flag("RMRH")], "medium", id="RMRH"),
+        pytest.param([flag("RLRH")], "medium", id="RLRH"),
+        pytest.param([flag("RHRH"), flag("RVHR")], "high", id="two RoSH flags"),
+        pytest.param([flag("RHRH", deregistered=True)], "medium", id="deregistered with no date"),
         pytest.param(
-            [{"register_type_code": "RHRH"}, {"register_type_code": "RVHR"}],
-            "high",
-            id="two RoSH flags",
-        ),
-        pytest.param(
-            [{"register_type_code": "RHRH", "deregistered": True}],
-            "medium",
-            id="deregistered with no date",
-        ),
-        pytest.param(
-            [
-                {
-                    "register_type_code": "RHRH",
-                    "deregistered": True,
-                    "deregistration_date": LATE + dt.timedelta(days=1),
-                }
-            ],
+            [flag("RHRH", deregistered=True, deregistration_date=LATE + dt.timedelta(days=1))],
             "high",
             id="deregistered after D",
         ),
         pytest.param(
-            [{"register_type_code": "RHRH", "deregistered": True, "deregistration_date": LATE}],
+            [flag("RHRH", deregistered=True, deregistration_date=LATE)],
             "medium",
             id="deregistered on D",
         ),
+        pytest.param([flag("RHRH", registration_date=LATE)], "high", id="registered on D"),
         pytest.param(
-            [{"register_type_code": "RHRH", "registration_date": LATE}],
-            "high",
-            id="registered on D",
-        ),
-        pytest.param(
-            [{"register_type_code": "RHRH", "registration_date": LATE + dt.timedelta(days=1)}],
+            [flag("RHRH", registration_date=LATE + dt.timedelta(days=1))],
             "medium",
             id="registered after D",
         ),
-        pytest.param(
-            [{"register_type_code": "RHRH", "soft_deleted": True}], "medium", id="soft-deleted flag"
-        ),
-        pytest.param(
-            [{"register_type_code": "RVHR", "crn": "X000002"}], "medium", id="another person's flag"
-        ),
+        pytest.param([flag("RHRH", soft_deleted=True)], "medium", id="soft-deleted flag"),
+        pytest.param([flag("RVHR", crn="X000002")], "medium", id="another person's flag"),
     ],
 )
 def test_high_for_a_high_or_very_high_rosh_flag(flags, severity):
