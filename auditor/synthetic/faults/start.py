@@ -116,9 +116,7 @@ def _unassign(ctx: Injection, form: str, chosen: np.ndarray) -> None:
     managers = ctx.caseload.offender_managers
     rows = _current_rows(ctx, chosen)
     staff = ctx.caseload.organisation.staff
-    if form.startswith("case held"):
-        managers = set_where(managers, rows, staff_code=pl.col("team_code") + "U")
-    elif form.startswith("no current"):
+    if form.startswith("no current"):
         managers = set_where(
             managers, rows, end=pl.max_horizontal(pl.col("start"), pl.lit(ctx.d - 7))
         )
@@ -147,7 +145,7 @@ def _unassign(ctx: Injection, form: str, chosen: np.ndarray) -> None:
             start=pl.min_horizontal(pl.col("start") + 1, pl.lit(ctx.d)),
         )
         managers = pl.concat([managers, twin])
-    else:
+    else:  # held by the team's …U placeholder (also the edge form)
         managers = set_where(managers, rows, staff_code=pl.col("team_code") + "U")
     ctx.update(offender_managers=managers)
 
