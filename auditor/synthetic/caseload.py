@@ -18,7 +18,7 @@ from auditor.synthetic.allocations import build_case_allocations, person_criteri
 from auditor.synthetic.assessments import build_assessments
 from auditor.synthetic.documents import build_documents
 from auditor.synthetic.events import assign_edges, build_events, number_events
-from auditor.synthetic.facts import person_facts
+from auditor.synthetic.facts import active_persons, person_facts
 from auditor.synthetic.flags import build_flags
 from auditor.synthetic.indications import event_needs, person_flags
 from auditor.synthetic.managers import StaffPicker, build_offender_managers
@@ -128,8 +128,7 @@ def _events(world: World, people: pl.DataFrame) -> pl.DataFrame:
 def _contacts(caseload: Caseload, per_person: pl.DataFrame) -> pl.DataFrame:
     world, events = caseload.world, caseload.events
     rng = world.rng("contacts")
-    facts = caseload.facts
-    active_pids = facts.filter(pl.col("is_active") & (pl.col("kind") == "active"))["pid"]
+    active_pids = active_persons(caseload.facts)["pid"]
     frames = [
         contact_parts.first_appointments(world, rng, events),
         contact_parts.home_visits(world, rng, events),

@@ -20,6 +20,11 @@ QUALIFYING = (
 )
 
 
+def active_persons(facts: pl.DataFrame) -> pl.DataFrame:
+    """The facts of the persons with an order running at D."""
+    return facts.filter(pl.col("is_active") & (pl.col("kind") == "active"))
+
+
 def person_facts(world: World, persons: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     past = events.filter(pl.col("s") <= world.d)
     current = pl.col("is_active")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from auditor.synthetic.facts import NO_DAY
+from auditor.synthetic.facts import NO_DAY, active_persons
 from auditor.synthetic.world import World, pick
 from schemas.codes import ROSH_FLAG_LEVELS
 
@@ -64,7 +64,7 @@ def _rows(
 
 def build_flags(world: World, facts: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     rng = world.rng("flags")
-    active = facts.filter(pl.col("is_active") & (pl.col("kind") == "active"))
+    active = active_persons(facts)
     blocks = [
         _rosh(world, rng, active),
         _mappa(world, rng, active),

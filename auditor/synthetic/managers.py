@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from auditor.synthetic.dates import wd
-from auditor.synthetic.facts import NO_DAY
+from auditor.synthetic.facts import NO_DAY, active_persons
 from auditor.synthetic.organisation import HOLDS_CASES, Organisation
 from auditor.synthetic.world import World
 
@@ -72,7 +72,7 @@ def build_offender_managers(
     world: World, facts: pl.DataFrame, events: pl.DataFrame, picker: StaffPicker
 ) -> pl.DataFrame:
     rng = world.rng("offender_managers")
-    active = facts.filter(pl.col("is_active") & (pl.col("kind") == "active"))
+    active = active_persons(facts)
     staff, team = picker.holder(active["provider_type"].to_numpy())
     blocks = _current_period(world, rng, active, staff, team, picker)
     blocks.append(_ended(world, rng, facts, events, picker))

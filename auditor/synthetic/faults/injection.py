@@ -18,6 +18,7 @@ from auditor.synthetic.caseload import Caseload
 from auditor.synthetic.contacts import contact_rows
 from auditor.synthetic.dates import add_months, day_number, wd
 from auditor.synthetic.events import REQUIRED_FROM
+from auditor.synthetic.facts import active_persons
 from auditor.synthetic.faults.rates import RATES
 
 
@@ -106,10 +107,8 @@ class Injection:
     # --- shared views ---------------------------------------------------------------
 
     def active_persons(self) -> pl.DataFrame:
-        facts = self.caseload.facts
-        return facts.filter(
-            pl.col("is_active") & (pl.col("kind") == "active") & ~pl.col("soft_deleted")
-        )
+        """Active persons not deleted (faults are made on them)."""
+        return active_persons(self.caseload.facts).filter(~pl.col("soft_deleted"))
 
     def single_event_persons(self) -> np.ndarray:
         """Active persons with one active event and no merged one (P is its sentence date)."""
