@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from types import ModuleType
 
@@ -11,6 +12,19 @@ import typer
 import auditor.cli
 
 Invoke = Callable[..., tuple[int, str]]
+# `auditor` in another process, with only the commands of the store's work registered
+_MAIN = """
+import auditor.cli
+from auditor.cli import run, serve
+auditor.cli._register = lambda: [run.register(auditor.cli.app), serve.register(auditor.cli.app)]
+auditor.cli.main()
+"""
+
+
+def auditor_command(*args: str) -> list[str]:
+    """The command line of `auditor ARGS` in another process (run it from
+    tests.auditor.processes.ROOT), with only `run` and `serve` registered."""
+    return [sys.executable, "-c", _MAIN, *args]
 
 
 def cli_with(

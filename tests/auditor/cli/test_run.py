@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,20 +20,12 @@ from auditor.pipeline import RunResult
 from auditor.sources import write_extract
 from auditor.store.database import open_store
 from schemas.examples import example_tables
-from tests.auditor.cli.invoke import Invoke, cli_with
+from tests.auditor.cli.invoke import Invoke, auditor_command, cli_with
 from tests.auditor.emails import CAMDEN_SPO, UNOWNED, addressees, email_config, outbox
-from tests.auditor.processes import child
+from tests.auditor.processes import ROOT, child
 from tests.auditor.stores import snapshot
 
-ROOT = Path(__file__).parents[3]
 AS_OF = "2026-11-25"
-# `auditor` in another process, with only the commands of the store's work registered
-MAIN = """
-import auditor.cli
-from auditor.cli import run, serve
-auditor.cli._register = lambda: [run.register(auditor.cli.app), serve.register(auditor.cli.app)]
-auditor.cli.main()
-"""
 
 
 @pytest.fixture
@@ -137,11 +128,9 @@ def paused_run(config: Path, stage: str) -> Iterator[subprocess.Popen[str]]:
 
 
 def auditor_run(config: Path, as_of: str = AS_OF) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", MAIN, "run", "--config", str(config)]
+    command = auditor_command("run", "--config", str(config), "--as-of", as_of)
     environment = os.environ | {"COLUMNS": "200"}
-    return subprocess.run(
-        [*command, "--as-of", as_of], capture_output=True, text=True, cwd=ROOT, env=environment
-    )
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environment)
 
 
 @pytest.mark.parametrize("stage", ["check", "store"])

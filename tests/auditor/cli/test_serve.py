@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
@@ -14,16 +13,8 @@ import pytest
 
 from auditor.cli import serve
 from auditor.pipeline import Notifier
-
-ROOT = Path(__file__).parents[3]
-
-# `auditor` in another process, with only the commands of the store's work registered
-SERVE = """
-import auditor.cli
-from auditor.cli import run, serve
-auditor.cli._register = lambda: [run.register(auditor.cli.app), serve.register(auditor.cli.app)]
-auditor.cli.main()
-"""
+from tests.auditor.cli.invoke import auditor_command
+from tests.auditor.processes import ROOT
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
@@ -31,7 +22,7 @@ def test_auditor_serve_stops_cleanly_on_a_signal(tmp_path: Path, stop: signal.Si
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\nurl = "sqlite:///{tmp_path / "store.db"}"\n')
     with subprocess.Popen(
-        [sys.executable, "-c", SERVE, "serve", "--config", str(config)],
+        auditor_command("serve", "--config", str(config)),
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
@@ -65,7 +56,7 @@ def test_a_bad_schedule_exits_2_with_a_message(tmp_path: Path) -> None:
     config.write_text('[schedule]\ncron = "0 6 * *"\n')
 
     done = subprocess.run(
-        [sys.executable, "-c", SERVE, "serve", "--config", str(config)],
+        auditor_command("serve", "--config", str(config)),
         capture_output=True,
         text=True,
         cwd=ROOT,
