@@ -144,7 +144,7 @@ def _derive(tables: Mapping[str, pl.LazyFrame], as_of: dt.date) -> dict[str, pl.
         "offender_managers": _current_offender_managers(visible, d),
         "offender_manager_history": _offender_manager_history(visible, d),
         "periods": _periods(events, active_persons),
-        "mappa": _mappa(active_flags, active_events),
+        "mappa": _mappa(active_flags, active_events, active_persons),
         "staff": visible["staff"],
         "teams": visible["teams"],
         "providers": visible["providers"],
@@ -301,7 +301,9 @@ def _periods(events: pl.LazyFrame, active_persons: pl.LazyFrame) -> pl.LazyFrame
     )
 
 
-def _mappa(active_flags: pl.LazyFrame, active_events: pl.LazyFrame) -> pl.LazyFrame:
+def _mappa(
+    active_flags: pl.LazyFrame, active_events: pl.LazyFrame, active_persons: pl.LazyFrame
+) -> pl.LazyFrame:
     """MAPPA-eligible active persons and the criterion that makes them so (para 2.12):
     an active ARSO flag (category 1), or an active VIOLENCE/SEXUAL event with disposal
     SSO, SC or LIC and custodial_months ≥ 12 (category 2; null never qualifies)."""
@@ -329,7 +331,7 @@ def _mappa(active_flags: pl.LazyFrame, active_events: pl.LazyFrame) -> pl.LazyFr
     )
     return (
         pl.concat([category_1, category_2])
-        .join(active_events.select("crn").unique(), on="crn", how="semi")
+        .join(active_persons, on="crn", how="semi")
         .sort("crn", "criterion")
         .group_by("crn", maintain_order=True)
         .agg(mappa_criterion=pl.col("criterion").str.join("; "))
