@@ -46,6 +46,8 @@ from notifiers.recipients import (
     missing_address,
     routes,
     spo_keys,
+    staff_name,
+    team_name,
     unrouted,
 )
 
@@ -208,10 +210,8 @@ def _display_rows(inputs: DigestInput) -> pl.LazyFrame:
     """One row per open exception with everything the templates show, as text."""
     base_url = inputs.settings.base_url.rstrip("/")
     titles = {name: check.title for name, check in REGISTRY.items()}
-    officers = inputs.staff.lazy().select(
-        "staff_code", officer=clean_text(pl.concat_str("forename", "surname", separator=" "))
-    )
-    teams = inputs.teams.lazy().select("team_code", team=clean_text(pl.col("team_name")))
+    officers = inputs.staff.lazy().select("staff_code", officer=staff_name())
+    teams = inputs.teams.lazy().select("team_code", team=team_name())
     overdue = (pl.lit(inputs.as_of) - pl.col("due_date")).dt.total_days()
     return (
         inputs.open_exceptions.lazy()

@@ -80,6 +80,16 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def staff_name() -> pl.Expr:
+    """A staff row's name as the emails show it (to greet them, or over their cases)."""
+    return clean_text(pl.concat_str("forename", "surname", separator=" "))
+
+
+def team_name() -> pl.Expr:
+    """A team row's name as the emails show it."""
+    return clean_text(pl.col("team_name"))
+
+
 def routes(frame: pl.LazyFrame, settings: NotifySettings) -> pl.LazyFrame:
     """(exception_id, key): every recipient of every exception in ``frame``, which has
     the columns exception_id, staff_code, spo_staff_code, provider_code."""
@@ -136,7 +146,7 @@ def directory(
             "staff_code",
             "email",
             "team_code",
-            name=clean_text(pl.concat_str("forename", "surname", separator=" ")),
+            name=staff_name(),
         ).iter_rows(named=True)
     }
     team_names = _team_names(teams)
@@ -213,9 +223,7 @@ def _unowned_addresses(settings: NotifySettings) -> pl.DataFrame:
 
 def _team_names(teams: pl.DataFrame) -> dict[tuple[str, str], list[str]]:
     names: dict[tuple[str, str], list[str]] = {}
-    rows = teams.select(
-        "team_code", "spo_staff_code", name=clean_text(pl.col("team_name"))
-    ).iter_rows()
+    rows = teams.select("team_code", "spo_staff_code", name=team_name()).iter_rows()
     for team_code, spo, name in rows:
         names.setdefault(("team", team_code), []).append(name)
         if spo is not None:
