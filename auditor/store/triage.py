@@ -8,7 +8,7 @@ cannot be triaged: there is nothing left to do.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 import polars as pl
 from sqlalchemy import Connection, insert, select, update
@@ -72,7 +72,7 @@ def history_of(store: Store, exception_id: int) -> pl.DataFrame:
 
 
 def _check_request(state: str, until: dt.date | None, reason: str | None) -> None:
-    if state not in ("none", "acknowledged", "snoozed", "disputed"):
+    if state not in get_args(TriageState):
         raise TriageRefused(f"'{state}' is not a triage state")
     if (state == "snoozed") != (until is not None):
         raise TriageRefused("give a date to snooze until, and only when snoozing")
