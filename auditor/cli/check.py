@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import polars as pl
 import typer
@@ -11,6 +11,7 @@ from rich.table import Table
 
 from auditor.audit import Audit, audit
 from auditor.cli.options import AsOfOption, ConfigOption, out, parse_as_of, settings_for, status
+from auditor.config import DEFAULT_CONFIG
 from checks.registry import REGISTRY
 
 Format = Literal["csv", "json", "parquet"]
@@ -40,9 +41,9 @@ def check(
 
     A preview of what `auditor run` would raise: nothing is stored and no email is sent.
     """
-    if fmt not in ("csv", "json", "parquet"):
+    if fmt not in get_args(Format):
         raise typer.BadParameter("choose csv, json or parquet.", param_hint="--format")
-    if extract is None and config is None and not Path("config.toml").exists():
+    if extract is None and config is None and not DEFAULT_CONFIG.exists():
         raise typer.BadParameter("give --extract DIR or --config FILE.")
     settings = settings_for(config, extract)
     day = parse_as_of(as_of)
