@@ -157,6 +157,9 @@ class Injection:
         return pl.concat([contacts, new.select(contacts.columns)], how="vertical_relaxed")
 
 
+MASK = "_set_where_mask"  # set_where's work column
+
+
 def of(pids: np.ndarray) -> pl.Expr:
     """Rows of the given persons."""
     return pl.col("pid").is_in(pl.Series(pids, dtype=pl.Int64).implode())
@@ -167,12 +170,12 @@ def among(column: str, values: np.ndarray | pl.Series) -> pl.Expr:
 
 
 def set_where(frame: pl.DataFrame, mask: pl.Expr, **values: object) -> pl.DataFrame:
-    """Replace columns on the rows where mask holds."""
+    """Replace columns on the rows where mask holds (evaluated once, not per column)."""
     exprs = []
     for name, value in values.items():
         new = value if isinstance(value, pl.Expr) else pl.lit(value, dtype=frame.schema[name])
-        exprs.append(pl.when(mask).then(new).otherwise(pl.col(name)).alias(name))
-    return frame.with_columns(exprs)
+        exprs.append(pl.when(pl.col(MASK)).then(new).otherwise(pl.col(name)).alias(name))
+    return frame.with_columns(mask.alias(MASK)).with_columns(exprs).drop(MASK)
 
 
 def persons_of(frame: pl.DataFrame) -> np.ndarray:
