@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -76,14 +77,23 @@ class Evolution:
         """The extract as it stands at the end of ``day``."""
         faulted = self.faulted_on(day)
         tables = dict(self.faulted.tables)
-        owners = _review_owners(self.faulted, self.clean)
         for name in PERSON_TABLES:
-            tables[name] = _mix(name, self.faulted, self.clean, faulted, owners)
+            tables[name] = _mix(name, self.faulted, self.clean, faulted, self._review_owners)
         tables["registration_reviews"] = _renumber_reviews(tables["registration_reviews"])
         fixes = self.timeline.filter(~pl.col("crn").is_in(faulted["crn"].implode()))
         for name in CREATED_ON_FIX:
             tables[name] = _stamp_fixes(name, tables[name], self.faulted.tables[name], fixes, day)
         return tables
+
+    @cached_property
+    def _review_owners(self) -> pl.DataFrame:
+        """registration_id → crn over both caseloads (reviews carry no CRN), the same
+        every day."""
+        frames = (
+            s.tables["registrations"].select("registration_id", "crn")
+            for s in (self.faulted, self.clean)
+        )
+        return pl.concat(frames).unique("registration_id")
 
     def faulted_on(self, day: dt.date) -> pl.DataFrame:
         """The persons taken from the faulted caseload on ``day`` (column crn)."""
@@ -150,12 +160,6 @@ def _later(rng: np.random.Generator, after: np.ndarray, last: int) -> np.ndarray
 def _on(calendar: pl.Series, index: np.ndarray) -> pl.Series:
     dates = calendar.gather(np.maximum(index, 0))
     return pl.select(pl.when(pl.Series(index) >= 0).then(dates)).to_series()
-
-
-def _review_owners(faulted: Synthetic, clean: Synthetic) -> pl.DataFrame:
-    """registration_id → crn over both caseloads (reviews carry no CRN)."""
-    frames = (s.tables["registrations"].select("registration_id", "crn") for s in (faulted, clean))
-    return pl.concat(frames).unique("registration_id")
 
 
 def _mix(
