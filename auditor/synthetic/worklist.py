@@ -65,12 +65,13 @@ def plan_triage(
     untriaged = open_exceptions.filter(pl.col("triage") == "none")
     fixing = pl.col("crn").is_in(fixed_next["crn"].implode())
     new = pl.col("first_seen") == day
+    older = untriaged.filter(~fixing & ~new)
     picks: list[Triage] = []
     for frame, share, make in (
         (untriaged.filter(fixing), rates.done, _done),
         (untriaged.filter(~fixing & new), rates.acknowledged, _acknowledged),
-        (untriaged.filter(~fixing & ~new), rates.snoozed, _snoozed),
-        (untriaged.filter(~fixing & ~new), rates.disputed, _disputed),
+        (older, rates.snoozed, _snoozed),
+        (older, rates.disputed, _disputed),
     ):
         chosen = frame.filter(pl.Series(rng.random(frame.height) < share, dtype=pl.Boolean))
         picks += [make(row, rng, day) for row in chosen.iter_rows(named=True)]
