@@ -24,6 +24,13 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _generate_small(out: Path, *options: str) -> tuple[int, str]:
+    """200 persons, seed 3, as of 2026-11-25, into ``out``."""
+    return _run(
+        "--persons", "200", "--seed", "3", "--as-of", "2026-11-25", "--out", str(out), *options
+    )
+
+
 def test_help_lists_every_option() -> None:
     code, output = _run("--help")
     assert code == 0
@@ -40,18 +47,7 @@ def test_help_lists_every_option() -> None:
 
 
 def test_a_small_extract_is_written_with_its_ground_truth_and_manifest(tmp_path: Path) -> None:
-    code, output = _run(
-        "--persons",
-        "200",
-        "--seed",
-        "3",
-        "--as-of",
-        "2026-11-25",
-        "--out",
-        str(tmp_path),
-        "--format",
-        "csv",
-    )
+    code, output = _generate_small(tmp_path, "--format", "csv")
     assert code == 0, output
     assert (tmp_path / "events.csv").exists() and (tmp_path / "ground_truth.csv").exists()
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -61,17 +57,7 @@ def test_a_small_extract_is_written_with_its_ground_truth_and_manifest(tmp_path:
 
 
 def test_no_faults_writes_an_empty_ground_truth(tmp_path: Path) -> None:
-    code, _ = _run(
-        "--persons",
-        "200",
-        "--seed",
-        "3",
-        "--as-of",
-        "2026-11-25",
-        "--out",
-        str(tmp_path),
-        "--no-faults",
-    )
+    code, _ = _generate_small(tmp_path, "--no-faults")
     assert code == 0
     assert (tmp_path / "ground_truth.csv").read_text().strip() == "check,crn,subject,description"
 
