@@ -157,13 +157,11 @@ def safeguarding_response_overdue(ctx: Injection) -> None:
         chased = np.maximum(overdue["T"].to_numpy(), wd(overdue["r"].to_numpy(), 5))
         long_ago = overdue.filter(pl.Series(ctx.d > wd(chased, 10)))
         label = "police" if kind == "police" else "children's services"
+        pids = persons_of(overdue)
         forms = [
-            (Form(f"{label} response never recorded", 0.5, persons_of(overdue)), None),
-            (Form(f"{label} response soft-deleted", 0.1, persons_of(overdue)), None),
-            (
-                Form(f"{label} response recorded after the as-of date", 0.1, persons_of(overdue)),
-                None,
-            ),
+            (Form(f"{label} response never recorded", 0.5, pids), None),
+            (Form(f"{label} response soft-deleted", 0.1, pids), None),
+            (Form(f"{label} response recorded after the as-of date", 0.1, pids), None),
             (
                 Form(f"{label} request chased, still no response", 0.2, persons_of(long_ago)),
                 "chase",
