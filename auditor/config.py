@@ -87,7 +87,8 @@ class NotifySettings(Section):
     outbox_dir: Path = Field(Path("outbox"), description="Folder for the outbox transport.")
     from_address: str = Field("auditor@localhost", description="From address of every email.")
     base_url: str = Field(
-        "http://localhost:8000", description="Base URL of the worklist, for links in emails."
+        "http://localhost:8000",
+        description="Base URL of the worklist for links in emails (default: [web] base_url).",
     )
     unowned: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -103,17 +104,71 @@ class NotifySettings(Section):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
 
+class WebSettings(Section):
+    host: str = Field("127.0.0.1", description="Address `auditor serve` binds the worklist to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port of the worklist.")
+    base_url: str = Field(
+        "http://localhost:8000",
+        description="The worklist's public address (links in emails; https makes cookies Secure).",
+    )
+    session_secret_env: str = Field(
+        "AUDITOR_SESSION_SECRET",
+        description="Environment variable holding the key that signs session cookies.",
+    )
+    idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="Sign a user out after this long without a request."
+    )
+    session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="Sign a user out this long after they signed in."
+    )
+    max_snooze_days: int = Field(
+        90, ge=1, le=366, description="Latest snooze date, in calendar days from today."
+    )
+    page_size: int = Field(50, ge=10, le=500, description="Exceptions per worklist page.")
+    show_names: bool = Field(
+        False, description="Show full names in the worklist (default: CRN and initials only)."
+    )
+    login_attempts: int = Field(
+        5, ge=1, description="Failed sign-ins allowed per user name (and 4x per address)..."
+    )
+    login_window_minutes: int = Field(
+        15, ge=1, description="...within this many minutes, before sign-in is refused."
+    )
+    sso_header: str | None = Field(
+        None,
+        description="Trust this request header (e.g. X-Forwarded-User) as the signed-in user "
+        "name, from trusted_proxies only; passwords are then not asked for.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the reverse proxies whose sso_header is trusted.",
+    )
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+
 class Settings(Section):
     source: SourceSettings = Field(default_factory=SourceSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     checks: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="[checks.<name>]: enabled, severity and parameters."
     )
 
     def check_settings(self, name: str) -> dict[str, Any]:
         return dict(self.checks.get(name, {}))
+
+    @model_validator(mode="after")
+    def _links_to_the_worklist(self) -> Settings:
+        """The emails link to the worklist at [web] base_url unless [notify] says otherwise."""
+        if "base_url" not in self.notify.model_fields_set:
+            notify = self.notify.model_copy(update={"base_url": self.web.base_url})
+            object.__setattr__(self, "notify", notify)
+        return self
 
 
 def secret(variable: str) -> str | None:

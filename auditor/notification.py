@@ -35,7 +35,6 @@ from auditor.pipeline import Notifier, RunResult
 from auditor.store import repository
 from auditor.store.database import Store, open_store
 from auditor.store.ledger import StoreLedger
-from checks.context import CheckContext
 from notifiers.delivery import DeliveryReport, RetryPolicy, Sleep, notify_run, send_copies
 from notifiers.digest import DigestInput
 from notifiers.inputs import (
@@ -44,6 +43,7 @@ from notifiers.inputs import (
     Directory,
     build_directory,
     digest_input,
+    run_directory,
 )
 from notifiers.registry import build_notifier
 
@@ -77,7 +77,7 @@ def email_notifier(
     build_notifier(settings.notify).close()
 
     def email(result: RunResult) -> list[str]:
-        directory = _directory(result.context, settings.source)
+        directory = _directory(result, settings.source)
         with _opened(settings, result.opened_store) as store:
             inputs = _digest_input(settings, read_stored_run(store, result.run_id), directory)
             notifier = build_notifier(settings.notify)
@@ -170,19 +170,13 @@ def report_lines(report: DeliveryReport, run_id: int) -> list[str]:
     return lines
 
 
-def _directory(context: CheckContext | None, source: SourceSettings) -> Directory:
-    """The run's own audited tables when it has them, else the configured extract's."""
-    if context is None:
-        return load_directory(source)
-    return build_directory(
-        {
-            "providers": context.providers,
-            "teams": context.teams,
-            "staff": context.staff,
-            "offenders": context.offenders,
-            "offender_managers": context.offender_manager_history,
-        }
-    )
+def _directory(result: RunResult, source: SourceSettings) -> Directory:
+    """The run's own directory when it has one, else the configured extract's."""
+    if result.directory is not None:
+        return result.directory
+    if result.context is not None:
+        return run_directory(result.context)
+    return load_directory(source)
 
 
 def _digest_input(settings: Settings, stored: StoredRun, directory: Directory) -> DigestInput:

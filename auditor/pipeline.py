@@ -38,8 +38,10 @@ from auditor.errors import AuditorError, RunRefused
 from auditor.lifecycle import COUNT_COLUMNS, reconcile
 from auditor.store import repository
 from auditor.store.database import Store, open_store
+from auditor.store.directory import write_directory
 from checks.context import ENGINE, CheckContext
 from checks.runner import CheckRun
+from notifiers.inputs import Directory, run_directory
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class RunResult:
     # they have run).
     context: CheckContext | None = field(default=None, repr=False, compare=False)
     opened_store: Store | None = field(default=None, repr=False, compare=False)
+    directory: Directory | None = field(default=None, repr=False, compare=False)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -140,6 +143,8 @@ def store_audit(store: Store, audited: Audit, started: dt.datetime) -> RunResult
     """Reconcile an audit with the store and write everything, in one transaction."""
     outcomes, examined = _examined(audited.check_run)
     statuses = dict(zip(outcomes["check"], outcomes["status"], strict=True))
+    context = audited.check_run.context
+    directory = None if context is None else run_directory(context)
     with store.writing(exclusive=True) as connection:
         run_id = repository.insert_run(connection, audited.as_of, started, audited.source)
         changes = reconcile(
@@ -154,11 +159,14 @@ def store_audit(store: Store, audited: Audit, started: dt.datetime) -> RunResult
         repository.write_run_details(
             connection, run_id, audited.counts, audited.rejects, outcomes, audited.measures
         )
+        if context is not None and directory is not None:
+            providers = context.providers.select("provider_code", "provider_name").collect()
+            write_directory(connection, directory, providers, audited.check_run.exceptions)
         repository.finish_run(connection, run_id)
     summary = _check_summary(outcomes, changes.counts)
     return RunResult(
         run_id, audited.as_of, store.where, audited.source, audited.counts, summary,
-        context=audited.check_run.context, opened_store=store,
+        context=context, opened_store=store, directory=directory,
     )  # fmt: skip
 
 
@@ -210,7 +218,7 @@ def _notify(result: RunResult, notifiers: Sequence[Notifier], say: Progress) -> 
             errors.append(f"{name}: {exc}")
     return dataclasses.replace(
         result, notify_errors=tuple(errors), notified=tuple(lines), context=None,
-        opened_store=None,
+        opened_store=None, directory=None,
     )  # fmt: skip
 
 

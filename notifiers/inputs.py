@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from auditor.config import NotifySettings
+from checks.context import CheckContext
 from notifiers.digest import (
     OPEN_COLUMNS,
     RESOLVED_COLUMNS,
@@ -81,6 +82,19 @@ def build_directory(tables: Mapping[str, pl.LazyFrame]) -> Directory:
     )
     sole = providers.item() if providers.height == 1 else None
     return Directory(staff, teams, persons, sole)
+
+
+def run_directory(context: CheckContext) -> Directory:
+    """The directory from a run's audited tables (what the run itself saw)."""
+    return build_directory(
+        {
+            "providers": context.providers,
+            "teams": context.teams,
+            "staff": context.staff,
+            "offenders": context.offenders,
+            "offender_managers": context.offender_manager_history,
+        }
+    )
 
 
 def _visible(frame: pl.LazyFrame, key: str) -> pl.LazyFrame:

@@ -14,6 +14,12 @@ test keeps in step with these models.
 - ``exception_history``: append-only, one row per change to an exception.
 - ``notification_ledger``: one row per run and email recipient, the delivery ledger of
   notifiers/ledger.py (auditor/store/ledger.py reads and writes it).
+- ``directory_teams``, ``directory_staff``, ``directory_persons``: who is who, as of the
+  latest run (names, providers, SPOs), for the worklist and its scoping
+  (auditor/store/directory.py).
+- ``users``, ``user_scopes``, ``api_tokens``, ``web_sessions``, ``login_failures``: the
+  worklist's people, what each may see, and their sign-ins (auditor/store/users.py,
+  auditor/store/sessions.py).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -47,6 +54,9 @@ RUN_STATUSES = ("succeeded", "failed")
 STATUSES = ("open", "resolved", "record_missing", "unconfirmed")
 TRIAGE_STATES = ("none", "acknowledged", "snoozed", "disputed", "done")
 LEDGER_STATUSES = ("sending", "sent", "deferred", "rejected")  # notifiers.ledger.Status
+DISPUTE_STATES = ("pending", "approved", "rejected")
+ROLES = ("admin", "spo", "senior_manager", "sysadmin")
+SCOPE_KINDS = ("provider", "team")
 
 CheckName = String(64)  # a registry key
 Code = String(32)  # a CRN, subject, staff, team or provider code
@@ -123,8 +133,11 @@ class StoredException(Base):
         UniqueConstraint("check", "crn", "subject", name="uq_exceptions_identity"),
         CheckConstraint(_one_of("status", STATUSES), name="status"),
         CheckConstraint(_one_of("triage", TRIAGE_STATES), name="triage"),
+        CheckConstraint(_one_of("dispute_state", DISPUTE_STATES), name="dispute_state"),
         Index(None, "spo_staff_code", "status"),
         Index(None, "team_code", "status"),
+        Index(None, "crn"),
+        Index(None, "status", "team_code", "check", "severity", "triage"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -147,6 +160,12 @@ class StoredException(Base):
     dispute_reason: Mapped[str | None] = mapped_column(Text)
     triage_by: Mapped[str | None] = mapped_column(String(128))
     triage_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # The worklist's: which admin has it, how a dispute stands, and a counter that every
+    # person's change moves on (optimistic concurrency: a change made on a stale page is
+    # refused).
+    assigned_to: Mapped[str | None] = mapped_column(String(128))
+    dispute_state: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class HistoryEntry(Base):
@@ -163,6 +182,9 @@ class HistoryEntry(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
+    # A person's change: the triage before and after (runs' changes leave them null).
+    from_triage: Mapped[str | None] = mapped_column(String(16))
+    to_triage: Mapped[str | None] = mapped_column(String(16))
 
 
 class CheckCount(Base):
@@ -228,3 +250,110 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+
+class DirectoryTeam(Base):
+    """A team as the latest run's extract had it, with its provider and SPO."""
+
+    __tablename__ = "directory_teams"
+
+    team_code: Mapped[str] = mapped_column(Code, primary_key=True)
+    team_name: Mapped[str | None] = mapped_column(Text)
+    provider_code: Mapped[str | None] = mapped_column(Code, index=True)
+    provider_name: Mapped[str | None] = mapped_column(Text)
+    spo_staff_code: Mapped[str | None] = mapped_column(Code, index=True)
+
+
+class DirectoryStaff(Base):
+    """A member of staff as the latest run's extract had them."""
+
+    __tablename__ = "directory_staff"
+
+    staff_code: Mapped[str] = mapped_column(Code, primary_key=True)
+    forename: Mapped[str | None] = mapped_column(Text)
+    surname: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Address)
+    team_code: Mapped[str | None] = mapped_column(Code)
+
+
+class DirectoryPerson(Base):
+    """A person with an exception: their name, and the provider of their latest
+    offender manager's team (which scopes their unowned exceptions)."""
+
+    __tablename__ = "directory_persons"
+
+    crn: Mapped[str] = mapped_column(Code, primary_key=True)
+    forename: Mapped[str | None] = mapped_column(Text)
+    surname: Mapped[str | None] = mapped_column(Text)
+    provider_code: Mapped[str | None] = mapped_column(Code, index=True)
+
+
+class User(Base):
+    """Someone who signs in to the worklist. ``all_scope``: every provider and team;
+    otherwise ``user_scopes`` (admins, senior managers) or, for an SPO, the teams whose
+    SPO is ``staff_code``."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Address)
+    role: Mapped[str] = mapped_column(String(16))
+    staff_code: Mapped[str | None] = mapped_column(Code)
+    all_scope: Mapped[bool] = mapped_column(Boolean)
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+
+class UserScope(Base):
+    """One provider or team a user may see."""
+
+    __tablename__ = "user_scopes"
+    __table_args__ = (CheckConstraint(_one_of("kind", SCOPE_KINDS), name="kind"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(Code, primary_key=True)
+
+
+class ApiToken(Base):
+    """A user's token for the JSON API; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is
+    kept, with the session's CSRF token and when it was last used (idle timeout)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, for the rate limit per user name and per address."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index(None, "username", "at"), Index(None, "address", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    username: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(64))
