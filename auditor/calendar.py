@@ -17,6 +17,7 @@ import datetime as dt
 from functools import cache
 
 import holidays
+import numpy as np
 import polars as pl
 
 FIRST_YEAR = 1990
@@ -26,9 +27,7 @@ LAST_YEAR = 2075
 @cache
 def bank_holidays() -> tuple[dt.date, ...]:
     """England and Wales bank holidays from FIRST_YEAR to LAST_YEAR, sorted."""
-    calendar = holidays.country_holidays(
-        "GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1)
-    )
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1))
     return tuple(sorted(calendar))
 
 
@@ -62,3 +61,26 @@ def today_in_london() -> dt.date:
     from zoneinfo import ZoneInfo
 
     return dt.datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def working_days_after(start: dt.date, end: dt.date) -> int:
+    """How many working days fall after ``start``, up to and including ``end`` (0 when
+    ``end`` is not after ``start``): the working days an exception first seen on
+    ``start`` has been open on ``end``."""
+    if end <= start:
+        return 0
+    one = dt.timedelta(days=1)
+    return int(np.busday_count(start + one, end + one, busdaycal=_busday_calendar()))
+
+
+@cache
+def _busday_calendar() -> np.busdaycalendar:
+    return np.busdaycalendar(holidays=list(bank_holidays()))
+
+
+def earliest_start_within(end: dt.date, n: int) -> dt.date:
+    """The earliest ``start`` with ``working_days_after(start, end) <= n``."""
+    day = end
+    while working_days_after(day - dt.timedelta(days=1), end) <= n:
+        day -= dt.timedelta(days=1)
+    return day
