@@ -10,7 +10,7 @@ and the offender manager rule are computed here with polars.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandera.errors
@@ -19,7 +19,7 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from auditor.errors import ExtractError
-from schemas import codes
+from schemas import codes, table_spec
 from schemas.tables import MODELS
 
 ROW = "_row"
@@ -208,14 +208,46 @@ def reference_rejects(
 # --- offender managers -------------------------------------------------------------------
 
 
-def offender_manager_rejects(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """Every current row of a crn that has two or more current offender managers."""
+def offender_manager_rejects(
+    frame: pl.DataFrame, as_of: dt.date, kept: Mapping[str, pl.DataFrame]
+) -> pl.DataFrame:
+    """Every current row of a crn that has two or more current offender managers.
+
+    ``frame`` holds the rows no other rule rejects (a rejected row is set aside, and the
+    run goes on without it) and ``kept`` the kept rows of the tables before. Only rows
+    that exist count (CHECKS.md, What exists at D): not soft-deleted, and not hidden by
+    the deletion of a parent, transitively (a deleted provider hides its teams, their
+    staff and the offender manager rows naming those staff).
+    """
     current = (
         (pl.col("allocation_date") <= as_of)
         & (pl.col("end_date").is_null() | (pl.col("end_date") > as_of))
-        & ~pl.col("soft_deleted")
         & pl.col("crn").is_not_null()
     )
-    rows = frame.filter(current.fill_null(False)).filter(pl.len().over("crn") > 1)
+    existing = _existing(frame, "offender_managers", kept, {})
+    rows = existing.filter(current.fill_null(False)).filter(pl.len().over("crn") > 1)
     text = f"more than one current offender manager at {as_of.isoformat()}"
     return _rejects(rows, None, pl.lit(text), "more than one current offender manager")
+
+
+def _existing(
+    frame: pl.DataFrame,
+    table: str,
+    kept: Mapping[str, pl.DataFrame],
+    seen: dict[str, pl.DataFrame],
+) -> pl.DataFrame:
+    """The rows of ``frame`` (a table's rows) that are not soft-deleted and whose every
+    non-empty reference names an existing row of the parent's kept rows; ``seen`` holds
+    the existing rows of the parents already worked out."""
+    spec = table_spec(table)
+    if not spec.reference:
+        frame = frame.filter(~pl.col("soft_deleted"))
+    for column in spec.columns:
+        if column.references is None:
+            continue
+        parent, parent_column = column.references
+        if parent not in seen:
+            seen[parent] = _existing(kept[parent], parent, kept, seen)
+        keys = seen[parent][parent_column].implode()
+        frame = frame.filter(pl.col(column.name).is_null() | pl.col(column.name).is_in(keys))
+    return frame

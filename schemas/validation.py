@@ -20,7 +20,6 @@ from schemas.rejects import (
     ROW,
     duplicate_rejects,
     key_text,
-    no_rejects,
     offender_manager_rejects,
     reference_rejects,
     rule_rejects,
@@ -41,7 +40,9 @@ COUNTS_SCHEMA = {
     "rows_rejected": pl.Int64,
 }
 
-TableRule = Callable[[pl.DataFrame, dt.date], pl.DataFrame]
+# A rule over a whole table: (its rows no other rule rejects, the as-of date, the kept rows
+# of the tables before it) -> rejects.
+TableRule = Callable[[pl.DataFrame, dt.date, Mapping[str, pl.DataFrame]], pl.DataFrame]
 TABLE_RULES: dict[str, TableRule] = {"offender_managers": offender_manager_rejects}
 
 
@@ -195,7 +196,8 @@ def _screen(
         parent_read = read_keys[parent, parent_column]
         found.append(reference_rejects(unrejected, column.name, parent, parent_kept, parent_read))
     rule = TABLE_RULES.get(spec.name)
-    found.append(rule(frame, as_of) if rule is not None else no_rejects())
+    if rule is not None:
+        found.append(rule(_without(frame, pl.concat(found)), as_of, kept))
     rejects = pl.concat(found)
     kept_rows = _without(frame, rejects)
     count = TableCount(spec.name, frame.height, kept_rows.height, frame.height - kept_rows.height)

@@ -284,3 +284,61 @@ def test_a_frame_of_the_wrong_type_stops_the_run() -> None:
 
     with pytest.raises(ExtractError, match="table events .*column event_number"):
         screened(tables)
+
+
+HIDDEN_STAFF = {"staff_code": "N07A009", "forename": "Al", "surname": "Gone", "team_code": "N07T03"}
+HIDDEN_TEAM = {"team_code": "N07T03", "team_name": "Islington", "provider_code": "N07"}
+HIDDEN_PROVIDER = {"provider_code": "N08", "provider_name": "Kent", "provider_type": "NPS"}
+
+
+def _second_manager_of_x000001(**parents: list[dict[str, Any]]) -> dict[str, pl.DataFrame]:
+    """The example extract with a second current offender manager row for X000001, naming
+    staff N07A009 of team N07T03, and ``parents`` added to providers, teams and staff."""
+    tables = example_tables()
+    for table, rows in parents.items():
+        tables[table] = example_table(table, [*example_rows(table), *rows])
+    second = {"offender_manager_id": 9, "crn": "X000001", "staff_code": "N07A009",
+              "team_code": "N07T03", "allocation_date": dt.date(2026, 6, 1)}  # fmt: skip
+    rows = [*example_rows("offender_managers"), second]
+    tables["offender_managers"] = example_table("offender_managers", rows)
+    return tables
+
+
+@pytest.mark.parametrize(
+    ("parents", "rejected"),
+    [
+        ({"teams": [HIDDEN_TEAM], "staff": [HIDDEN_STAFF]}, 2),  # both rows exist: both rejects
+        ({"teams": [HIDDEN_TEAM], "staff": [HIDDEN_STAFF | {"soft_deleted": True}]}, 0),
+        ({"teams": [HIDDEN_TEAM | {"soft_deleted": True}], "staff": [HIDDEN_STAFF]}, 0),
+        (
+            {
+                "providers": [HIDDEN_PROVIDER | {"soft_deleted": True}],
+                "teams": [HIDDEN_TEAM | {"provider_code": "N08"}],
+                "staff": [HIDDEN_STAFF],
+            },
+            0,
+        ),
+    ],
+    ids=["visible", "staff-deleted", "team-deleted", "provider-deleted"],
+)
+def test_an_offender_manager_row_hidden_by_the_cascade_is_not_current(
+    parents: dict[str, list[dict[str, Any]]], rejected: int
+) -> None:
+    """CHECKS.md: a deleted provider hides its teams, their staff and the offender manager
+    rows naming those staff; only the rows that exist at D can be two current rows."""
+    validated = screened(_second_manager_of_x000001(**parents))
+
+    assert validated.count("offender_managers").rejected == rejected
+
+
+def test_an_offender_manager_row_rejected_for_its_own_fault_is_not_a_second_current_row() -> None:
+    """A rejected row is set aside and the run goes on without it (DATA-CONTRACT.md, Bad
+    input): the person's other current row is their offender manager."""
+    validated = screened(_second_manager_of_x000001())  # staff N07A009 is in no row
+
+    assert rejects_of(validated) == [
+        ("offender_managers", 4, "offender_manager_id=9", "staff_code",
+         "staff_code 'N07A009' refers to no row in staff"),
+        ("offender_managers", 4, "offender_manager_id=9", "team_code",
+         "team_code 'N07T03' refers to no row in teams"),
+    ]  # fmt: skip
