@@ -10,9 +10,10 @@ from __future__ import annotations
 import polars as pl
 
 CRN_PATTERN = r"^[A-Z][0-9]{6}$"
-STAFF_CODE_PATTERN = r"^[A-Z0-9]{7}$"
-TEAM_CODE_PATTERN = r"^[A-Z0-9]{6}$"
-PROVIDER_CODE_PATTERN = r"^[A-Z0-9]{3}$"
+# The contract gives these codes a length only ("7 characters, e.g. N07A123").
+STAFF_CODE_PATTERN = r"(?s)^.{7}$"
+TEAM_CODE_PATTERN = r"(?s)^.{6}$"
+PROVIDER_CODE_PATTERN = r"(?s)^.{3}$"
 
 PROVIDER_TYPES = ["NPS", "CRC"]
 GRADES = ["PSQ", "PSP", "PSM", "PSC", "ADM"]

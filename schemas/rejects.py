@@ -32,9 +32,9 @@ REJECT_SCHEMA = {
 
 PATTERNS = {
     codes.CRN_PATTERN: "one letter then six digits",
-    codes.STAFF_CODE_PATTERN: "seven capital letters or digits",
-    codes.TEAM_CODE_PATTERN: "six capital letters or digits",
-    codes.PROVIDER_CODE_PATTERN: "three capital letters or digits",
+    codes.STAFF_CODE_PATTERN: "7 characters",
+    codes.TEAM_CODE_PATTERN: "6 characters",
+    codes.PROVIDER_CODE_PATTERN: "3 characters",
 }
 REFERENCE_NOUNS = {"register_types": "register type", "contact_types": "contact type"}
 

@@ -342,3 +342,36 @@ def test_an_offender_manager_row_rejected_for_its_own_fault_is_not_a_second_curr
         ("offender_managers", 4, "offender_manager_id=9", "team_code",
          "team_code 'N07T03' refers to no row in teams"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "kept"),
+    [
+        ("providers", "provider_code", "N08", True),
+        ("providers", "provider_code", "n-8", True),  # 3 characters, whatever they are
+        ("providers", "provider_code", "N8", False),
+        ("providers", "provider_code", "N008", False),
+        ("teams", "team_code", "N07T09", True),
+        ("teams", "team_code", "n07-t9", True),
+        ("teams", "team_code", "N07T9", False),
+        ("teams", "team_code", "N07T009", False),
+        ("staff", "staff_code", "N07A009", True),
+        ("staff", "staff_code", "N07-a09", True),
+        ("staff", "staff_code", "N07A09", False),
+        ("staff", "staff_code", "N07A0009", False),
+    ],
+)
+def test_codes_of_the_contract_are_so_many_characters(
+    table: str, column: str, value: str, kept: bool
+) -> None:
+    """DATA-CONTRACT.md: provider_code is 3 characters, team_code 6, staff_code 7."""
+    row = example_rows(table)[0] | {column: value}
+
+    validated = screened(with_rows(table, row))
+
+    assert validated.count(table).rejected == (0 if kept else 1)
+    if not kept:
+        length = {"providers": 3, "teams": 6, "staff": 7}[table]
+        assert validated.rejects["reason"].to_list() == [
+            f"{column} '{value}' is not {length} characters"
+        ]
