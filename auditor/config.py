@@ -46,9 +46,7 @@ class SourceSettings(Section):
 
 
 class StoreSettings(Section):
-    url: str = Field(
-        "sqlite:///auditor.db", description="SQLAlchemy URL of the exception store."
-    )
+    url: str = Field("sqlite:///auditor.db", description="SQLAlchemy URL of the exception store.")
     password_env: str = Field(
         "AUDITOR_STORE_PASSWORD",
         description="Environment variable holding the store database's password.",
@@ -122,17 +120,27 @@ class WebSettings(Section):
         12, ge=1, le=24 * 30, description="Sign a user out this long after they signed in."
     )
     max_snooze_days: int = Field(
-        90, ge=1, le=366, description="Latest snooze date, in calendar days from today."
+        90,
+        ge=1,
+        le=366,
+        description="Latest snooze date, in calendar days after the latest run's as-of date.",
     )
     page_size: int = Field(50, ge=10, le=500, description="Exceptions per worklist page.")
     show_names: bool = Field(
         False, description="Show full names in the worklist (default: CRN and initials only)."
     )
     login_attempts: int = Field(
-        5, ge=1, description="Failed sign-ins allowed per user name (and 4x per address)..."
+        5,
+        ge=1,
+        description="Failed sign-ins allowed per user name (four times as many per address) "
+        "within login_window_minutes; then sign-in is refused until the window moves on.",
     )
     login_window_minutes: int = Field(
-        15, ge=1, description="...within this many minutes, before sign-in is refused."
+        15, ge=1, description="The window of login_attempts, in minutes."
+    )
+    banner: str = Field(
+        "This is a new service: check each exception against nDelius before you fix it.",
+        description="The text of the banner at the top of every page.",
     )
     sso_header: str | None = Field(
         None,

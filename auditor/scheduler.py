@@ -1,8 +1,8 @@
 """`auditor serve`'s scheduler: the audit on the cron in config.toml.
 
-APScheduler 3 runs the audit in a background thread, so that the web worklist can
-later serve from the same process (its server takes the place of ``stop.wait()`` in
-``serve``). The job:
+APScheduler 3 runs the audit in a background thread, so that the web worklist serves
+from the same process (auditor/web/server.py runs uvicorn where ``serve`` waits on
+``stop``). The job:
 
 - fires on ``[schedule] cron`` in ``[schedule] timezone`` (default weekdays 06:00
   Europe/London), as of the day it fires in that time zone;
@@ -49,14 +49,25 @@ def serve(
 ) -> None:
     """Run the audit on schedule until ``stop`` is set (by SIGTERM or SIGINT)."""
     stop = stop or threading.Event()
-    scheduler = build_scheduler(settings, partial(scheduled_run, settings, notifiers))
     if handle_signals:
         _stop_on_signals(stop)
+    scheduler = start_scheduler(settings, notifiers)
+    stop.wait()
+    stop_scheduler(scheduler)
+
+
+def start_scheduler(settings: Settings, notifiers: Sequence[Notifier] = ()) -> BackgroundScheduler:
+    """The audit on schedule, in a background thread (`auditor serve` with the web app)."""
+    scheduler = build_scheduler(settings, partial(scheduled_run, settings, notifiers))
     scheduler.start()
     job = scheduler.get_job(JOB_ID)
     log.info("serving: cron '%s' (%s), next run at %s", settings.schedule.cron,
              settings.schedule.timezone, job.next_run_time if job else None)  # fmt: skip
-    stop.wait()
+    return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """No new runs; a running audit finishes and commits first."""
     log.info("stopping: no new runs; waiting for a running audit to finish")
     scheduler.shutdown(wait=True)
     log.info("stopped")

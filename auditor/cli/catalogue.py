@@ -21,8 +21,10 @@ def catalogue(config: ConfigOption = None) -> None:
         enabled = values.get("enabled", True)
         params = {**parameters(cls), **{k: v for k, v in values.items() if k != "enabled"}}
         shown = "\n".join(f"{k} = {_show(v)}" for k, v in params.items())
-        severity = cls.severity_rule if params.get("severity", "rule") == "rule" else str(
-            params["severity"]
+        severity = (
+            cls.severity_rule
+            if params.get("severity", "rule") == "rule"
+            else str(params["severity"])
         )
         title = cls.title if enabled else f"{cls.title} [dim](disabled)[/]"
         table.add_row(name, title, cls.grain, severity, shown, ", ".join(cls.paragraphs))

@@ -57,8 +57,8 @@ def resume_session(
     key = token_hash(token)
     with store.reading() as connection:
         row = connection.execute(
-            select(WebSession).where(WebSession.id == key)
-        ).scalar_one_or_none()
+            select(*WebSession.__table__.c).where(WebSession.id == key)
+        ).one_or_none()
         user = None if row is None else user_by_id(connection, row.user_id)
     if row is None or user is None:
         return None

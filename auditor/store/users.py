@@ -249,7 +249,7 @@ def token_hash(token: str) -> str:
 
 
 def _read(connection: Connection, user_id: int) -> UserRecord:
-    user = connection.execute(select(User).where(User.id == user_id)).scalar_one()
+    user = connection.execute(select(*User.__table__.c).where(User.id == user_id)).one()
     scopes = connection.execute(
         select(UserScope.kind, UserScope.code)
         .where(UserScope.user_id == user_id)

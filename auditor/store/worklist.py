@@ -27,7 +27,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -145,13 +146,16 @@ def list_page(
 
 
 def all_rows(
-    connection: Connection, scope: Scope, filters: Filters, as_of: dt.date, sort: str = "severity",
-    batch: int = 2000,
+    reading: Callable[[], AbstractContextManager[Connection]], scope: Scope, filters: Filters,
+    as_of: dt.date, sort: str = "severity", batch: int = 2000,
 ) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """Every row of the filter, in order, read a keyset page at a time (for export)."""
+    """Every row of the filter, in order, read a keyset page at a time, each page in a
+    short transaction of its own (``reading``: Store.reading), so that a slow reader of
+    an export holds no connection between pages."""
     after = None
     while True:
-        page = list_page(connection, scope, filters, as_of, sort, after=after, size=batch)
+        with reading() as connection:
+            page = list_page(connection, scope, filters, as_of, sort, after=after, size=batch)
         yield from page.rows
         if page.next_cursor is None:
             return

@@ -11,6 +11,7 @@ from typing import IO
 
 import pytest
 
+import auditor.web.server
 from auditor.cli import serve
 from auditor.pipeline import Notifier
 from tests.auditor.cli.invoke import auditor_command
@@ -22,7 +23,7 @@ def test_auditor_serve_stops_cleanly_on_a_signal(tmp_path: Path, stop: signal.Si
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\nurl = "sqlite:///{tmp_path / "store.db"}"\n')
     with subprocess.Popen(
-        auditor_command("serve", "--config", str(config)),
+        auditor_command("serve", "--config", str(config), "--port", "0"),
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
@@ -75,7 +76,9 @@ def test_auditor_serve_emails_after_each_run_unless_turned_off(
     config = tmp_path / "config.toml"
     config.write_text(f"[notify]\nenabled = {enabled}\n")
     served: list[Sequence[Notifier]] = []
-    monkeypatch.setattr(serve, "serve", lambda _settings, notifiers: served.append(notifiers))
+    monkeypatch.setattr(
+        auditor.web.server, "serve_web", lambda _s, notifiers, **_: served.append(notifiers)
+    )
 
     serve.serve_command(config)
 
