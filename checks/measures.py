@@ -2,26 +2,39 @@
 
 Besides exceptions, each run records the timeliness the inspection measured, per team,
 per provider and nationally, over the events sentenced from D − 57 to D − 30 calendar
-days inclusive, a window chosen so that the clocks (at most 20 working days) have run
-out.
+days inclusive.
+
+The population: every measure counts every event in that window, and nothing else
+narrows it. This is the literal reading of the text, which defines the population as
+"the events sentenced from D − 57 to D − 30" for the whole table. Where it is open to
+doubt, that reading wins, as the project rule requires:
+
+- The clock. The specification adds "(so every clock has run out)", which is not true:
+  thirty calendar days do not always cover 20 working days (sentenced on Tuesday
+  2026-12-15, wd(s, 20) is 2027-01-15, s + 31 days; over Easter too). The parenthesis
+  gives a reason for the window and states no extra condition, so an event whose clock
+  is still running at D is counted anyway, and unless it has already met the measure
+  it counts as not met, even if it goes on to meet it in time after D. This happens
+  only to the OASys measure, and only for events at the window's far end; a later run,
+  while the event is still in the window, measures it again with what has been
+  recorded by then.
+- The disposals. The measures table names none, so the first appointment and the
+  start-of-order OASys count every event, custody (``SC``) included, even though the
+  matching checks (first_appointment_unrecorded, oasys_overdue) look only at ``CO``,
+  ``SSO`` and ``LIC``, and the inspection's sample for those paragraphs was community
+  and suspended sentence orders (the report's methodology). A custodial event seldom
+  has either, so these two figures are not like for like with the inspection's: they
+  fall with the share of custody in the window.
 
 Decisions on points the specification leaves open:
 
-- The window holds every event that exists and is visible at D, active or not: the
-  inspection measured what happened at the start of each order, and an order revoked or
-  terminated since still had those clocks.
+- The window holds every event that exists and is visible at D (CHECKS.md, "What
+  exists at D"), active or not: the section does not say "active", and an order
+  revoked or terminated since still had those clocks.
 - An event belongs to its person's current offender manager's team and that team's
   provider; a person with no current offender manager counts under team
   ``UNALLOCATED`` of provider ``UNKNOWN`` (neither can clash with a real 6- or
   3-character code).
-- Each measure applies to the disposals in its ``Measure.disposals`` (``None``: all).
-  The first appointment and the start-of-order OASys apply to ``CO``, ``SSO`` and
-  ``LIC`` only, as the matching checks do: nobody in custody has either.
-- An event is eligible for a measure with a clock only once the clock has run out at D,
-  ``wd(sentence_date, n) ≤ D``. Thirty calendar days do not always cover 20 working
-  days (over Easter or Christmas they can take up to 34), so without this an OASys
-  completed in time but after D would count as late; such an event is measured on a
-  later run instead, while it is still in the window.
 - A record the context does not hold at D (a decision, contact or assessment recorded
   after D) does not meet a measure.
 """
@@ -40,7 +53,6 @@ WINDOW_START_DAYS = 57  # the window starts D − 57 calendar days
 WINDOW_END_DAYS = 30  # and ends D − 30, both inclusive
 UNALLOCATED_TEAM = "UNALLOCATED"
 UNKNOWN_PROVIDER = "UNKNOWN"
-COMMUNITY_DISPOSALS = ("CO", "SSO", "LIC")
 LEVELS = ("national", "provider", "team")
 
 
@@ -53,7 +65,6 @@ class Measure:
     inspection_figure: str
     inspection_paragraph: str
     within_working_days: int | None  # the clock n: due by wd(sentence_date, n); None: none
-    disposals: tuple[str, ...] | None = None  # the events it applies to; None: all
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -77,7 +88,6 @@ MEASURES: tuple[Measure, ...] = (
         "65 % NPS",
         "para 4.2",
         5,
-        COMMUNITY_DISPOSALS,
     ),
     Measure("rsr_score_recorded", "RSR score recorded", "about 50 %", "para 2.28", None),
     Measure(
@@ -86,7 +96,6 @@ MEASURES: tuple[Measure, ...] = (
         "about 74 % CRC",
         "para 3.12",
         20,
-        COMMUNITY_DISPOSALS,
     ),
 )
 
@@ -118,9 +127,10 @@ def measurement_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
 def timeliness_measures(ctx: CheckContext) -> pl.DataFrame:
     """The five measures per team, per provider and nationally (columns OUTPUT_SCHEMA).
 
-    A team or provider has a row for every measure when it has any event in the window
-    (eligible may then be 0); the national rows are always there. percent is
-    100 · met / eligible, null when eligible is 0.
+    A team or provider has a row for every measure when it has any event in the window,
+    and eligible is then its number of events there; the national rows are always there
+    (eligible 0 when the window is empty). percent is 100 · met / eligible, null when
+    eligible is 0.
     """
     events = _events_in_window(ctx)
     scored = pl.concat([_score(measure, ctx, events) for measure in MEASURES])
@@ -137,7 +147,7 @@ def _events_in_window(ctx: CheckContext) -> pl.LazyFrame:
     owners = ctx.offender_managers.select("crn", "team_code", "provider_code")
     return (
         ctx.events.filter(pl.col("sentence_date").is_between(first, last))
-        .select("event_id", "crn", "sentence_date", "disposal_type_code")
+        .select("event_id", "crn", "sentence_date")
         .join(owners, on="crn", how="left")
         .with_columns(
             pl.col("team_code").fill_null(UNALLOCATED_TEAM),
@@ -147,15 +157,19 @@ def _events_in_window(ctx: CheckContext) -> pl.LazyFrame:
 
 
 def _score(measure: Measure, ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per event in the window: is it eligible for the measure, and met."""
+    """One row per event in the window, each eligible for the measure: is it met.
+
+    Every event in the window is eligible, whether or not the measure's clock has run
+    out at D (see the module docstring).
+    """
     timed = events.with_columns(due_date=_due_date(measure, ctx))
     met = MET_BY_MEASURE[measure.key](ctx, timed).unique().with_columns(met=pl.lit(True))
     return timed.join(met, on="event_id", how="left").select(
         "provider_code",
         "team_code",
         measure=pl.lit(measure.key),
-        eligible=_eligible(measure, ctx),
-        met=_eligible(measure, ctx) & pl.col("met").fill_null(False),
+        eligible=pl.lit(True),
+        met=pl.col("met").fill_null(False),
     )
 
 
@@ -164,14 +178,6 @@ def _due_date(measure: Measure, ctx: CheckContext) -> pl.Expr:
     if measure.within_working_days is None:
         return pl.lit(None, dtype=pl.Date)
     return ctx.wd(pl.col("sentence_date"), measure.within_working_days)
-
-
-def _eligible(measure: Measure, ctx: CheckContext) -> pl.Expr:
-    """The event has a disposal the measure applies to, and its clock has run out."""
-    clock_run_out = pl.col("due_date").is_null() | (pl.col("due_date") <= ctx.d)
-    if measure.disposals is None:
-        return clock_run_out
-    return clock_run_out & pl.col("disposal_type_code").is_in(measure.disposals)
 
 
 def _counts() -> list[pl.Expr]:
@@ -302,7 +308,7 @@ def rsr_score_recorded(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
 
 def start_of_order_oasys_20_days(ctx: CheckContext, events: pl.LazyFrame) -> pl.LazyFrame:
     """Events whose person has a completed LAYER1 or LAYER3 assessment dated from
-    sentence_date to wd(sentence_date, 20).
+    sentence_date to wd(sentence_date, 20) that exists at D (assessment_date ≤ D).
 
     Para 3.12: "it was concerning to find that in just over one-quarter of cases an
     OASys had not been completed within four to six weeks after sentence."

@@ -24,6 +24,9 @@ FIFTH_DAY = dt.date(2024, 4, 8)  # wd(S, 5)
 TWENTIETH_DAY = dt.date(2024, 4, 29)  # wd(S, 20)
 D = dt.date(2024, 5, 7)  # S is D − 40: in the window, and every clock has run out
 DAY = dt.timedelta(days=1)
+CHRISTMAS_S = dt.date(2026, 12, 15)  # a Tuesday: Christmas, Boxing Day, New Year follow
+CHRISTMAS_TWENTIETH_DAY = dt.date(2027, 1, 15)  # wd(CHRISTMAS_S, 20) = CHRISTMAS_S + 31
+CHRISTMAS_D = CHRISTMAS_S + 30 * DAY  # the window's last day: the OASys clock still runs
 ONE_EVENT: list[dict[str, Any]] = [{"sentence_date": S}]  # event 1, of X000001
 
 ALLOCATION = "allocation_decision_next_day"
@@ -71,6 +74,7 @@ def _rows(frame: pl.DataFrame, measure: str, level: str) -> list[dict[str, Any]]
 
 def test_fixture_dates_are_the_working_days_they_claim() -> None:
     assert (wd(S, 1), wd(S, 5), wd(S, 20)) == (NEXT_DAY, FIFTH_DAY, TWENTIETH_DAY)
+    assert wd(CHRISTMAS_S, 20) == CHRISTMAS_TWENTIETH_DAY > CHRISTMAS_D
 
 
 def test_every_measure_has_a_rule_and_a_unique_key() -> None:
@@ -133,8 +137,6 @@ def test_allocation_decision_of_another_event_does_not_count() -> None:
     assert national(build(events=events, case_allocations=[allocation]), ALLOCATION) == (0, 1)
 
 
-
-
 @pytest.mark.parametrize(
     ("managers", "met"),
     [
@@ -191,14 +193,16 @@ def test_first_appointment_within_5_working_days(contact: dict[str, Any], met: i
     assert national(build(events=events, contacts=[contact]), FIRST_APPOINTMENT) == (met, 1)
 
 
-@pytest.mark.parametrize(("disposal", "eligible"), [("CO", 1), ("SSO", 1), ("LIC", 1), ("SC", 0)])
-def test_first_appointment_applies_to_community_disposals(disposal: str, eligible: int) -> None:
+@pytest.mark.parametrize("disposal", ["CO", "SSO", "LIC", "SC"])
+@pytest.mark.parametrize(("contacts", "met"), [([{"contact_date": S}], 1), ([], 0)])
+def test_first_appointment_measures_every_disposal(
+    disposal: str, contacts: list[dict[str, Any]], met: int
+) -> None:
+    """The measures table names no disposal: a custodial event is in the population,
+    and without a first appointment it has not met the measure."""
     events = [{"sentence_date": S, "disposal_type_code": disposal}]
-    contact = {"contact_type_code": "COAI", "contact_date": S}
-    assert national(build(events=events, contacts=[contact]), FIRST_APPOINTMENT) == (
-        eligible,
-        eligible,
-    )
+    contacts = [{"contact_type_code": "COAI", **contact} for contact in contacts]
+    assert national(build(events=events, contacts=contacts), FIRST_APPOINTMENT) == (met, 1)
 
 
 @pytest.mark.parametrize(
@@ -220,7 +224,8 @@ def test_rsr_score_recorded(score: float | None, assessor_date: dt.date | None, 
         ({"assessment_date": S - DAY}, "CO", (0, 1)),  # before the order
         ({"assessment_date": S, "status": "INCOMPLETE"}, "CO", (0, 1)),
         ({"assessment_date": S, "assessment_type": "ROSH_SCREENING"}, "CO", (0, 1)),
-        ({"assessment_date": S}, "SC", (0, 0)),  # custody: not measured
+        ({"assessment_date": S}, "SC", (1, 1)),  # custody is measured too
+        ({"assessment_date": TWENTIETH_DAY + DAY}, "SC", (0, 1)),
     ],
 )
 def test_start_of_order_oasys_within_20_working_days(
@@ -230,12 +235,35 @@ def test_start_of_order_oasys_within_20_working_days(
     assert national(build(events=events, assessments=[assessment]), OASYS) == expected
 
 
-@pytest.mark.parametrize(("as_of", "eligible"), [(S + 30 * DAY, 0), (TWENTIETH_DAY, 1)])
-def test_an_event_counts_only_once_its_clock_has_run_out(as_of: dt.date, eligible: int) -> None:
-    """S + 30 days falls before wd(S, 20) over Easter: the OASys clock is still running."""
+@pytest.mark.parametrize("as_of", [S + 30 * DAY, TWENTIETH_DAY])
+def test_an_event_counts_whether_or_not_its_clock_has_run_out(as_of: dt.date) -> None:
+    """S + 30 days falls before wd(S, 20) over Easter: the population is still the
+    events sentenced in the window, and one not met by D counts as not met."""
     ctx = build(as_of=as_of)
-    assert national(ctx, OASYS) == (0, eligible)
+    assert national(ctx, OASYS) == (0, 1)
     assert national(ctx, NAMED) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "assessment_date", "expected"),
+    [
+        (CHRISTMAS_D, CHRISTMAS_D, (1, 1)),  # done by D, with a day of the clock left
+        (CHRISTMAS_D, CHRISTMAS_TWENTIETH_DAY, (0, 1)),  # in time, but after D: not met
+        (CHRISTMAS_D, None, (0, 1)),  # the clock is still running: not met
+        (CHRISTMAS_D + DAY, CHRISTMAS_TWENTIETH_DAY, (1, 1)),  # a run later, it counts
+        (CHRISTMAS_D + DAY, None, (0, 1)),
+    ],
+)
+def test_a_christmas_window_event_counts_before_its_oasys_clock_runs_out(
+    as_of: dt.date, assessment_date: dt.date | None, expected: tuple[int, int]
+) -> None:
+    """Sentenced 2026-12-15: on D = 2027-01-14 it is D − 30, in the window, though its
+    20-working-day clock only runs out on 2027-01-15."""
+    events = [{"sentence_date": CHRISTMAS_S}]
+    assessments = [{"assessment_date": assessment_date}] if assessment_date else []
+    ctx = build(as_of=as_of, events=events, assessments=assessments)
+    assert national(ctx, OASYS) == expected
+    assert all(national(ctx, m.key)[1] == 1 for m in MEASURES)
 
 
 def _aggregation_context() -> CheckContext:
@@ -282,14 +310,15 @@ def test_counts_add_up_by_team_provider_and_nationally(
     assert row["percent"] == pytest.approx(percent)
 
 
-def test_a_team_with_no_eligible_event_has_a_row_with_no_percent() -> None:
-    """A team whose only event in the window is a custodial one has no OASys clock."""
+@pytest.mark.parametrize("measure", [m.key for m in MEASURES])
+def test_every_event_in_the_window_is_eligible_for_every_measure(measure: str) -> None:
+    """A team's only event, a custodial one, counts for all five measures."""
     ctx = build(
         events=[{"sentence_date": S, "disposal_type_code": "SC"}],
         offender_managers=[{}],
     )
-    team = _rows(timeliness_measures(ctx), OASYS, "team")
-    assert [(r["team_code"], r["eligible"], r["percent"]) for r in team] == [("N07T01", 0, None)]
+    team = _rows(timeliness_measures(ctx), measure, "team")
+    assert [(r["team_code"], r["eligible"]) for r in team] == [("N07T01", 1)]
 
 
 def test_rows_come_in_measure_order_national_then_providers_then_teams() -> None:
