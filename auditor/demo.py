@@ -33,6 +33,7 @@ from auditor.sources import write_extract
 from auditor.store import repository
 from auditor.store.database import Store, open_store
 from auditor.store.triage import mark_done, set_triage
+from auditor.store.users import UserRecord, add_user, generated_password
 from auditor.synthetic.evolution import Evolution, evolve, working_days_up_to
 from auditor.synthetic.worklist import plan_triage
 
@@ -79,26 +80,40 @@ def run_demo(
     plan: DemoPlan,
     notifiers_for: NotifiersFor = lambda _: (),
     progress: Progress | None = None,
+    stop_after: int | None = None,
 ) -> Demo:
-    """Generate the evolving caseload and run the pipeline on each of its days."""
+    """Generate the evolving caseload and run the pipeline on each of its days (only
+    the first ``stop_after`` of them when given: ``run_day`` runs the next)."""
     say = progress or (lambda _: None)
     prepare_folder(plan.folder)
     days = working_days_up_to(plan.end, plan.days)
     evolution = evolve(plan.persons, plan.seed, days, progress=say)
     settings = demo_settings(base, plan.folder, evolution, days[0])
+    demo = Demo(plan, settings, evolution, [], Counter())
+    for number, day in enumerate(days[:stop_after], start=1):
+        say(f"day {number} of {len(days)}: {day}")
+        demo = run_day(demo, base, day, notifiers_for)
+    return demo
+
+
+def run_day(
+    demo: Demo, base: Settings, day: dt.date, notifiers_for: NotifiersFor = lambda _: ()
+) -> Demo:
+    """One day of the demo: write the day's extract, run the pipeline on it, then let
+    people work the list as they would before the next day's run."""
+    plan, evolution = demo.plan, demo.evolution
+    write_extract(evolution.extract_on(day), plan.folder / EXTRACT, "parquet")
+    settings = demo_settings(base, plan.folder, evolution, day)
     store = open_store(settings.store)
-    results, triaged = [], Counter[str]()
+    triaged = Counter(demo.triaged)
     try:
-        for number, (day, tables) in enumerate(evolution.extracts(), start=1):
-            say(f"day {number} of {len(days)}: {day}")
-            write_extract(tables, plan.folder / EXTRACT, "parquet")
-            settings = demo_settings(base, plan.folder, evolution, day)
-            results.append(run_audit(settings, day, notifiers=notifiers_for(settings), store=store))
-            if number < len(days):
-                triaged.update(work_the_list(store, evolution, day, days[number], plan.seed))
+        result = run_audit(settings, day, notifiers=notifiers_for(settings), store=store)
+        later = [d for d in evolution.days if d > day]
+        if later:
+            triaged.update(work_the_list(store, evolution, day, later[0], plan.seed))
     finally:
         store.dispose()
-    return Demo(plan, settings, evolution, results, triaged)
+    return Demo(plan, settings, evolution, [*demo.results, result], triaged)
 
 
 def work_the_list(
@@ -148,3 +163,50 @@ def demo_settings(base: Settings, folder: Path, evolution: Evolution, day: dt.da
     source = base.source.model_copy(update={"extract_dir": folder / EXTRACT, "url": None})
     store = base.store.model_copy(update={"url": f"sqlite:///{(folder / STORE).as_posix()}"})
     return base.model_copy(update={"source": source, "store": store, "notify": notify})
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    user: UserRecord
+    password: str
+    note: str
+
+
+def add_demo_users(demo: Demo) -> list[DemoUser]:
+    """One user of each role on the demo store, with new passwords (shown once): an
+    admin and a senior manager for every provider, the SPO with most open exceptions,
+    and a sysadmin."""
+    store = open_store(demo.settings.store)
+    try:
+        spo, teams = _busiest_spo(store)
+        wanted = [
+            ("admin", "Ada Admin", "admin", {"all_scope": True}, "every provider"),
+            ("spo", f"SPO {spo}", "spo", {"staff_code": spo}, f"SPO of {teams}"),
+            ("manager", "Sam Senior-Manager", "senior_manager", {"all_scope": True},
+             "reads every provider"),
+            ("sysadmin", "Sys Admin", "sysadmin", {}, "users only"),
+        ]  # fmt: skip
+        made = []
+        for username, name, role, scope, note in wanted:
+            password = generated_password()
+            user = add_user(store, username, name, role, password=password, **scope)
+            made.append(DemoUser(user, password, note))
+        return made
+    finally:
+        store.dispose()
+
+
+def _busiest_spo(store: Store) -> tuple[str, str]:
+    """The SPO whose teams have the most open exceptions, and their teams."""
+    with store.reading() as connection:
+        open_now = repository.read_open(connection)
+    ranked = (
+        open_now.drop_nulls("spo_staff_code")
+        .group_by("spo_staff_code")
+        .agg(pl.len(), pl.col("team_code").unique().sort())
+        .sort(["len", "spo_staff_code"], descending=[True, False])
+    )
+    if ranked.is_empty():
+        raise AuditorError("the demo has no SPO with open exceptions to sign in as")
+    first = ranked.row(0, named=True)
+    return first["spo_staff_code"], ", ".join(t for t in first["team_code"] if t)

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 import polars as pl
 
@@ -295,7 +296,7 @@ def _digest(
         "summary": summary,
         "groups": groups,
         "first_email": recipient.key not in last,
-        "worklist_url": inputs.settings.base_url.rstrip("/") + "/exceptions",
+        "worklist_url": worklist_url(inputs.settings.base_url, recipient),
         "show_names": inputs.settings.show_names,
     }
     email = render_email("digest", context)
@@ -304,6 +305,15 @@ def _digest(
         recipient.key, recipient.role, address, recipient.name,
         email.subject, email.text, email.html, ids, summary,
     )  # fmt: skip
+
+
+def worklist_url(base_url: str, recipient: Recipient) -> str:
+    """The worklist filtered to what this email lists ("your list"): the SPO's teams, the
+    officer's own cases, or the unowned cases of the providers."""
+    key = {"spo": "team", "offender_manager": "officer", "unowned": "provider"}[recipient.role]
+    values = recipient.scope if recipient.role != "offender_manager" else (recipient.staff_code,)
+    query = urlencode([(key, value) for value in values if value])
+    return base_url.rstrip("/") + "/exceptions" + (f"?{query}" if query else "")
 
 
 def _scope(recipient: Recipient) -> str:

@@ -16,7 +16,8 @@ Decisions, as an SPO reading the email would expect them:
   left out while it is **snoozed** until the as-of date or later (someone said "not
   before then"; the worklist hides it too) or marked **done** (an administrator says it
   is fixed; the next run confirms it or brings it back with its triage cleared).
-  Acknowledged and disputed exceptions stay: they still need a fix, or the SPO's ruling.
+  Acknowledged and disputed exceptions stay: they still need a fix, or the SPO's ruling;
+  once the SPO upholds a dispute (a false positive), it is left out too.
 - **Resolved lately**: the exceptions resolved in the ``RESOLVED_WINDOW`` up to the
   as-of date; each recipient's email counts those after their own last email.
 - **Provider**, which routes unowned exceptions to ``[notify.unowned]``: the provider of
@@ -142,9 +143,13 @@ def digest_input(
 
 
 def _shown(as_of: dt.date) -> pl.Expr:
-    """False for an exception snoozed until as_of or later, or marked done."""
+    """False for an exception snoozed until as_of or later, marked done, or disputed
+    with the dispute upheld by the SPO (a false positive)."""
     snoozed = (pl.col("triage") == "snoozed") & (pl.col("snoozed_until") >= as_of).fill_null(False)
-    return ~snoozed & (pl.col("triage") != "done")
+    upheld = (pl.col("triage") == "disputed") & (pl.col("dispute_state") == "approved").fill_null(
+        False
+    )
+    return ~snoozed & ~upheld & (pl.col("triage") != "done")
 
 
 def _with_provider(frame: pl.DataFrame, directory: Directory) -> pl.DataFrame:

@@ -29,9 +29,9 @@ def _register() -> None:
     if _registered:
         return
     _registered.append(True)
-    from auditor.cli import catalogue, check, demo, generate, notify, run, serve, validate
+    from auditor.cli import catalogue, check, demo, generate, notify, run, serve, users, validate
 
-    for module in (demo, generate, validate, check, catalogue, run, serve, notify):
+    for module in (demo, generate, validate, check, catalogue, run, serve, notify, users):
         module.register(app)
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from auditor.cli.options import ConfigOption, out, parse_as_of, settings_for, status
 from auditor.config import Settings
-from auditor.demo import Demo, DemoPlan, run_demo
+from auditor.demo import Demo, DemoPlan, DemoUser, add_demo_users, run_demo
 from auditor.pipeline import Notifier
 
 DEFAULT_FOLDER = Path("demo")  # where config.toml points
@@ -44,7 +44,11 @@ def demo(
     started = time.perf_counter()
     with status(f"Demo: {persons:,} persons over {days} working days") as update:
         result = run_demo(settings_for(config), plan, _email, progress=update)
+        update("adding the worklist's demo users")
+        users = add_demo_users(result)
     _show(result, time.perf_counter() - started)
+    out.print(users_table(users))
+    out.print(_worklist_hint(result), highlight=False, soft_wrap=True)
 
 
 def _email(settings: Settings) -> list[Notifier]:
@@ -111,6 +115,27 @@ def where_to_look(result: Demo) -> str:
             "  Run every weekday at 06:00 Europe/London:  auditor serve",
         ]
     return "\n".join(lines)
+
+
+def users_table(users: list[DemoUser]) -> Table:
+    table = Table(title="Worklist users (passwords shown only now)", title_justify="left")
+    for heading in ("user name", "password", "role", "sees"):
+        table.add_column(heading)
+    for made in users:
+        table.add_row(made.user.username, made.password, made.user.role_name, made.note)
+    return table
+
+
+def _worklist_hint(result: Demo) -> str:
+    config = (
+        "" if result.plan.folder == DEFAULT_FOLDER else " --config <a config.toml pointing here>"
+    )
+    return (
+        "[bold]The worklist[/]\n"
+        f"  Open it:  auditor serve --no-schedule{config}   then http://127.0.0.1:8000 and "
+        "sign in as one of the users above.\n"
+        "  A digest's links open the exceptions they list; `auditor users --help` manages users."
+    )
 
 
 def _emails(folder: Path) -> int:

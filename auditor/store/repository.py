@@ -38,7 +38,9 @@ def _stored(*names: str) -> dict[str, pl.DataType]:
 
 
 # The open exceptions as the emails need them, with their triage (which hides some).
-OPEN_SCHEMA = _stored(*IDENTITY, *DETAILS, "first_seen", "triage", "snoozed_until")
+OPEN_SCHEMA = _stored(*IDENTITY, *DETAILS, "first_seen", "triage", "snoozed_until") | {
+    "dispute_state": pl.String()
+}
 RESOLVED_SCHEMA = _stored(
     "check", "crn", "staff_code", "team_code", "spo_staff_code", "resolved_on"
 )

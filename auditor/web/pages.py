@@ -160,13 +160,14 @@ def check_info(name: str) -> dict[str, Any]:
     the rule, then the paragraphs quoting the report)."""
     cls = REGISTRY.get(name)
     if cls is None:
-        return {"title": name, "rule": [], "report": [], "paragraphs": ()}
-    text = inspect.cleandoc(cls.__doc__ or "")
+        return {"title": name, "rule": [], "report": [], "paragraphs": (), "grain": "",
+                "severity": ""}  # fmt: skip
+    text = inspect.cleandoc(cls.__doc__ or "").replace("``", "")
     parts = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
     report = [p for p in parts if p.startswith(("The report", "Para", "Recommendation"))]
     rule = [p for p in parts if p not in report]
     return {"title": cls.title, "rule": rule, "report": report, "paragraphs": cls.paragraphs,
-            "severity": cls.severity_rule}  # fmt: skip
+            "severity": cls.severity_rule, "grain": cls.grain}  # fmt: skip
 
 
 def _change(visit: Visit, action: str) -> Any:

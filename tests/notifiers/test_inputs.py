@@ -70,7 +70,7 @@ def stored(exception_id: int, crn: str = "X000001", **values: Any) -> dict[str, 
         "exception_id": exception_id, "check": "rsr_missing", "crn": crn, "subject": "1",
         "severity": "high", "reason": "No RSR score", "due_date": AS_OF,
         "staff_code": "N07A001", "team_code": "N07T01", "spo_staff_code": "N07S001",
-        "first_seen": AS_OF, "triage": "none", "snoozed_until": None,
+        "first_seen": AS_OF, "triage": "none", "snoozed_until": None, "dispute_state": None,
     }  # fmt: skip
     return row | values
 
@@ -93,21 +93,22 @@ def inputs(
 
 
 @pytest.mark.parametrize(
-    ("triage", "snoozed_until", "shown"),
+    ("triage", "snoozed_until", "dispute", "shown"),
     [
-        ("none", None, True),
-        ("acknowledged", None, True),
-        ("disputed", None, True),
-        ("snoozed", AS_OF + DAY, False),
-        ("snoozed", AS_OF, False),  # snoozed until today: not before tomorrow
-        ("snoozed", AS_OF - DAY, True),  # the snooze is over
-        ("done", None, False),  # fixed, says an administrator: the next run confirms it
+        ("none", None, None, True),
+        ("acknowledged", None, None, True),
+        ("disputed", None, "pending", True),  # waiting for the SPO's ruling
+        ("disputed", None, "approved", False),  # the SPO upheld it: a false positive
+        ("snoozed", AS_OF + DAY, None, False),
+        ("snoozed", AS_OF, None, False),  # snoozed until today: not before tomorrow
+        ("snoozed", AS_OF - DAY, None, True),  # the snooze is over
+        ("done", None, None, False),  # fixed, says an administrator: the next run confirms it
     ],
 )
-def test_an_open_exception_is_emailed_unless_snoozed_or_marked_done(
-    triage: str, snoozed_until: dt.date | None, shown: bool
+def test_an_open_exception_is_emailed_unless_snoozed_done_or_a_false_positive(
+    triage: str, snoozed_until: dt.date | None, dispute: str | None, shown: bool
 ) -> None:
-    made = inputs([stored(1, triage=triage, snoozed_until=snoozed_until)])
+    made = inputs([stored(1, triage=triage, snoozed_until=snoozed_until, dispute_state=dispute)])
 
     assert made.open_exceptions["exception_id"].to_list() == ([1] if shown else [])
 

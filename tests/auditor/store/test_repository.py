@@ -109,7 +109,7 @@ def test_the_open_exceptions_are_read_with_their_triage(store: Store) -> None:
         {"exception_id": 2, "check": "rsr_missing", "crn": "X1", "subject": "",
          "severity": "high", "due_date": MON, "staff_code": "N07A001",
          "team_code": "N07T01", "spo_staff_code": "N07S001", "first_seen": MON,
-         "triage": "snoozed", "snoozed_until": TUE + DAY},
+         "triage": "snoozed", "snoozed_until": TUE + DAY, "dispute_state": None},
     ]  # fmt: skip
 
 
