@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -179,7 +180,7 @@ def add_demo_users(demo: Demo) -> list[DemoUser]:
     store = open_store(demo.settings.store)
     try:
         spo, teams = _busiest_spo(store)
-        wanted = [
+        wanted: list[tuple[str, str, str, dict[str, Any], str]] = [
             ("admin", "Ada Admin", "admin", {"all_scope": True}, "every provider"),
             ("spo", f"SPO {spo}", "spo", {"staff_code": spo}, f"SPO of {teams}"),
             ("manager", "Sam Senior-Manager", "senior_manager", {"all_scope": True},

@@ -24,10 +24,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Unpack, get_args
 
 import polars as pl
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Table, insert, select, update
 
 from auditor.errors import AuditorError
 from auditor.store.database import Store
@@ -43,7 +43,7 @@ _HISTORY_WHAT = {
     "disputed": "disputed",
     "done": "done",
 }
-TABLE = StoredException.__table__
+TABLE: Table = StoredException.__table__  # type: ignore[assignment]
 MAX_TEXT = 2000  # characters of a comment or reason
 
 
@@ -222,7 +222,9 @@ def _apply(
     return new_version
 
 
-def _current(connection: Connection, exception_id: int, scope: Scope) -> Row[Any]:
+def _current(
+    connection: Connection, exception_id: int, scope: Scope
+) -> Row[Unpack[tuple[Any, ...]]]:
     query = select(
         TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
         TABLE.c.triage_by,
@@ -233,7 +235,7 @@ def _current(connection: Connection, exception_id: int, scope: Scope) -> Row[Any
     return row
 
 
-def _check_allowed(row: Row[Any], change: Change, version: int | None) -> None:
+def _check_allowed(row: Row[Unpack[tuple[Any, ...]]], change: Change, version: int | None) -> None:
     if version is not None and row.version != version:
         raise ChangeConflict(_conflict_message(row.triage_by))
     if change.what == "commented":

@@ -224,7 +224,7 @@ def _selected_tags(wanted: ListRequest, teams: list[dict[str, Any]]) -> list[dic
         for value in values:
             rest = [v for v in values if v != value]
             href = "?" + wanted.query(**{key: rest, "after": None, "before": None})
-            tags.append({"heading": key.capitalize(), "label": label(value), "href": href})
+            tags.append({"heading": key.capitalize(), "label": str(label(value)), "href": href})
     for key, shown in (("crn", f.crn), ("new_since", f.new_since), ("age", f.age_band),
                        ("overdue", "Overdue only" if f.overdue else None)):  # fmt: skip
         if shown:
