@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Unpack, get_args
+from typing import Any, Literal, get_args
 
 import polars as pl
 from sqlalchemy import Connection, Row, Table, insert, select, update
@@ -224,7 +224,7 @@ def _apply(
 
 def _current(
     connection: Connection, exception_id: int, scope: Scope
-) -> Row[Unpack[tuple[Any, ...]]]:
+) -> Row[*tuple[Any, ...]]:
     query = select(
         TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
         TABLE.c.triage_by,
@@ -235,7 +235,7 @@ def _current(
     return row
 
 
-def _check_allowed(row: Row[Unpack[tuple[Any, ...]]], change: Change, version: int | None) -> None:
+def _check_allowed(row: Row[*tuple[Any, ...]], change: Change, version: int | None) -> None:
     if version is not None and row.version != version:
         raise ChangeConflict(_conflict_message(row.triage_by))
     if change.what == "commented":
