@@ -47,7 +47,7 @@ def demo(
         update("adding the worklist's demo users")
         users = add_demo_users(result)
     _show(result, time.perf_counter() - started)
-    out.print(users_table(users))
+    out.print(users_lines(users), highlight=False, soft_wrap=True)
     out.print(_worklist_hint(result), highlight=False, soft_wrap=True)
 
 
@@ -117,13 +117,15 @@ def where_to_look(result: Demo) -> str:
     return "\n".join(lines)
 
 
-def users_table(users: list[DemoUser]) -> Table:
-    table = Table(title="Worklist users (passwords shown only now)", title_justify="left")
-    for heading in ("user name", "password", "role", "sees"):
-        table.add_column(heading)
+def users_lines(users: list[DemoUser]) -> str:
+    """The demo users, one a line, passwords in full (a table could cut them short)."""
+    lines = ["[bold]Worklist users[/] (the passwords are shown only now)"]
     for made in users:
-        table.add_row(made.user.username, made.password, made.user.role_name, made.note)
-    return table
+        user = made.user
+        lines.append(
+            f"  {user.username:<10} password {made.password}   {user.role_name}: {made.note}"
+        )
+    return "\n".join(lines)
 
 
 def _worklist_hint(result: Demo) -> str:

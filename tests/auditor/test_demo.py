@@ -10,7 +10,18 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from auditor.config import parse_settings
-from auditor.demo import MARKER, DemoFolderInUse, DemoPlan, prepare_folder, run_demo
+from auditor.demo import (
+    MARKER,
+    DemoFolderInUse,
+    DemoPlan,
+    add_demo_users,
+    prepare_folder,
+    run_day,
+    run_demo,
+)
+from auditor.store.database import open_store
+from auditor.store.users import authenticate
+from auditor.store.worklist import Filters, list_page
 
 END = dt.date(2026, 11, 25)
 
@@ -79,3 +90,30 @@ def test_the_demo_settings_point_into_the_folder(tmp_path: Path) -> None:
     assert demo.settings.notify.outbox_dir == plan.folder / "outbox" / END.isoformat()
     assert demo.settings.notify.transport == "outbox"
     assert not Path("elsewhere.db").exists()
+
+
+def test_a_demo_stopped_early_runs_its_next_day_later(tmp_path: Path) -> None:
+    plan = DemoPlan(tmp_path / "demo", persons=400, seed=3, days=3, end=END)
+    base = parse_settings({})
+    demo = run_demo(base, plan, stop_after=2)
+    assert [r.as_of for r in demo.results] == list(demo.evolution.days[:2])
+
+    demo = run_day(demo, base, demo.evolution.days[2])
+
+    assert [r.run_id for r in demo.results] == [1, 2, 3]
+    assert demo.results[-1].as_of == END
+
+
+def test_the_demo_users_are_one_of_each_role_with_working_passwords(tmp_path: Path) -> None:
+    demo = run_demo(parse_settings({}), DemoPlan(tmp_path / "demo", persons=400, days=2, end=END))
+
+    users = add_demo_users(demo)
+
+    assert [u.user.role for u in users] == ["admin", "spo", "senior_manager", "sysadmin"]
+    store = open_store(demo.settings.store)
+    assert all(authenticate(store, u.user.username, u.password) for u in users)
+    spo = users[1].user
+    with store.reading() as connection:
+        mine = list_page(connection, spo.scope(), Filters(), END, size=5).rows
+    store.dispose()
+    assert mine and {row["spo_staff_code"] for row in mine} == {spo.staff_code}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import email
+import re
 from pathlib import Path
 
 import pytest
 
 import auditor.cli
+from auditor.config import StoreSettings
+from auditor.store.database import open_store
+from auditor.store.users import authenticate
 
 
 def test_the_demo_runs_each_day_and_leaves_the_emails(
@@ -26,6 +30,14 @@ def test_the_demo_runs_each_day_and_leaves_the_emails(
     message = email.message_from_bytes(emails[0].read_bytes())
     assert message["To"] and "open" in message["Subject"]
     assert {p.get_content_type() for p in message.walk()} >= {"text/plain", "text/html"}
+    assert "auditor serve --no-schedule" in output
+    for username in ("admin", "spo", "manager", "sysadmin"):
+        assert username in output
+    store = open_store(StoreSettings(url=f"sqlite:///{folder / 'auditor.db'}"))
+    shown = re.search(r"^  spo +password (\S+) ", output, re.MULTILINE)
+    assert shown is not None
+    assert authenticate(store, "spo", shown.group(1)) is not None  # the password printed works
+    store.dispose()
 
 
 @pytest.mark.parametrize(
