@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy import select
 
 from auditor.config import Settings
 from auditor.errors import AuditorError
@@ -33,6 +34,7 @@ from auditor.pipeline import Notifier, RunResult, run_audit
 from auditor.sources import write_extract
 from auditor.store import repository
 from auditor.store.database import Store, open_store
+from auditor.store.models import DirectoryStaff
 from auditor.store.triage import mark_done, set_triage
 from auditor.store.users import UserRecord, add_user, generated_password
 from auditor.synthetic.evolution import Evolution, evolve, working_days_up_to
@@ -182,7 +184,7 @@ def add_demo_users(demo: Demo) -> list[DemoUser]:
         spo, teams = _busiest_spo(store)
         wanted: list[tuple[str, str, str, dict[str, Any], str]] = [
             ("admin", "Ada Admin", "admin", {"all_scope": True}, "every provider"),
-            ("spo", f"SPO {spo}", "spo", {"staff_code": spo}, f"SPO of {teams}"),
+            ("spo", _staff_name(store, spo), "spo", {"staff_code": spo}, f"SPO of {teams}"),
             ("manager", "Sam Senior-Manager", "senior_manager", {"all_scope": True},
              "reads every provider"),
             ("sysadmin", "Sys Admin", "sysadmin", {}, "users only"),
@@ -195,6 +197,16 @@ def add_demo_users(demo: Demo) -> list[DemoUser]:
         return made
     finally:
         store.dispose()
+
+
+def _staff_name(store: Store, staff_code: str) -> str:
+    with store.reading() as connection:
+        row = connection.execute(
+            select(DirectoryStaff.forename, DirectoryStaff.surname).where(
+                DirectoryStaff.staff_code == staff_code
+            )
+        ).one_or_none()
+    return f"{row.forename} {row.surname}" if row else f"SPO {staff_code}"
 
 
 def _busiest_spo(store: Store) -> tuple[str, str]:

@@ -112,7 +112,7 @@ def where_to_look(result: Demo) -> str:
     if folder == DEFAULT_FOLDER:
         lines += [
             f"  Audit again (config.toml points here):  auditor run --as-of {last.as_of}",
-            "  Run every weekday at 06:00 Europe/London:  auditor serve",
+            "  The worklist, and a run every weekday at 06:00 Europe/London:  auditor serve",
         ]
     return "\n".join(lines)
 
