@@ -131,7 +131,7 @@ def nav_items(caller: Caller | None) -> list[tuple[str, str, str]]:
     user = caller.user
     items = []
     if user.reads_exceptions:
-        items += [("Worklist", "/exceptions", "exceptions"), ("Trends", "/trends", "trends")]
+        items.append(("Worklist", "/exceptions", "exceptions"))
     if user.manages_users:
         items.append(("Users", "/users", "users"))
     return items
