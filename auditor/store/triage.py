@@ -249,10 +249,10 @@ def _check_allowed(row: Row[*tuple[Any, ...]], change: Change, version: int | No
 
 
 def _conflict_message(by: object) -> str:
-    who = f" ({by})" if isinstance(by, str) and by else ""
+    who = f" by {by}" if isinstance(by, str) and by else ""
     return (
-        f"somebody else{who} changed this exception after your page was loaded, so your "
-        "change was not made. Look at it again and repeat your change if it still applies."
+        f"this exception was changed{who} after your page was loaded, so your change was not "
+        "made. Look at it again and repeat your change if it still applies."
     )
 
 

@@ -72,7 +72,8 @@ def exception_list(visit: Visit) -> Response:
     wanted = read_list_request(visit.request.query_params, me=visit.user.username)
     as_of = visit.as_of
     if as_of is None:
-        return visit.render("exceptions/list.html", nav="exceptions", wanted=wanted, page=None)
+        return visit.render("exceptions/list.html", nav="exceptions", wanted=wanted, page=None,
+                            filter_problems=[])  # fmt: skip
     size = visit.web.settings.web.page_size
     with visit.store.reading() as connection:
         found = list_page(connection, scope, wanted.filters, as_of, wanted.sort, wanted.after,
@@ -86,6 +87,7 @@ def exception_list(visit: Visit) -> Response:
         facets=_facets(wanted, counted.facets, teams, officers), admins=admins,
         sorts=SORT_LABELS, bulk_actions=BULK_ACTIONS, age_labels=AGE_LABELS,
         selected=_selected_tags(wanted, teams), return_to=_here(visit),
+        filter_problems=[(f"{p}: it was left out of the filter", None) for p in wanted.problems],
     )  # fmt: skip
 
 
@@ -103,7 +105,8 @@ def exception_page(visit: Visit, errors: list[str] | None = None, status: int = 
         return visit.error(404, "Exception not found", message)
     return visit.render(
         "exceptions/detail.html", status=status, nav="exceptions", exception=detail,
-        check=check_info(detail["check"]), admins=admins, errors=errors or [],
+        check=check_info(detail["check"]), admins=admins,
+        errors=[(error, None) for error in errors or []],
         max_snooze_days=visit.web.settings.web.max_snooze_days,
         back=_back(visit), labels=TRIAGE_LABELS,
     )  # fmt: skip
