@@ -246,7 +246,7 @@ def decode_cursor(cursor: str | None, sort: str) -> list[Any] | None:
         if not isinstance(values, list) or len(values) != len(kinds):
             return None
         return [_typed(kind, value) for kind, value in zip(kinds, values, strict=True)]
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: "[[[[..."
         return None
 
 
