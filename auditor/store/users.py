@@ -20,6 +20,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal, get_args
 
 from argon2 import PasswordHasher
@@ -41,7 +42,6 @@ ROLE_NAMES: dict[str, str] = {
 }
 MIN_PASSWORD = 12
 _HASHER = PasswordHasher()
-_UNKNOWN_USER_HASH = _HASHER.hash(secrets.token_urlsafe(16))  # same cost for a wrong name
 
 
 class UserRefused(AuditorError):
@@ -187,7 +187,7 @@ def authenticate(store: Store, username: str, password: str) -> UserRecord | Non
             )
         ).one_or_none()
         stored = row.password_hash if row is not None and row.password_hash else None
-        if not _verify(stored or _UNKNOWN_USER_HASH, password) or stored is None:
+        if not _verify(stored or _unknown_user_hash(), password) or stored is None:
             return None
         if row is None or row.disabled:
             return None
@@ -307,6 +307,13 @@ def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise UserRefused(f"a password needs at least {MIN_PASSWORD} characters")
     return _HASHER.hash(password)
+
+
+@cache
+def _unknown_user_hash() -> str:
+    """A hash to verify against for a wrong user name, so that it costs as much as a
+    wrong password (made once, on first need: hashing is slow on purpose)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def _verify(hashed: str, password: str) -> bool:
