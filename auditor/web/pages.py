@@ -80,7 +80,9 @@ def exception_list(visit: Visit) -> Response:
                           wanted.before, size)  # fmt: skip
         counted = counts(connection, scope, wanted.filters, as_of)
         teams = teams_in_scope(connection, scope)
-        officers = officers_of(connection, wanted.filters.teams) if wanted.filters.teams else []
+        mine = {t["team_code"] for t in teams}  # never another scope's staff names
+        chosen = [team for team in wanted.filters.teams if team in mine]
+        officers = officers_of(connection, chosen) if chosen else []
         admins = active_admins(connection)
     return visit.render(
         "exceptions/list.html", nav="exceptions", wanted=wanted, page=found, total=counted.total,
