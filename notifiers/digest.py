@@ -296,7 +296,7 @@ def _digest(
         "summary": summary,
         "groups": groups,
         "first_email": recipient.key not in last,
-        "worklist_url": worklist_url(inputs.settings.base_url, recipient),
+        "worklist_url": worklist_url(inputs.settings.base_url, recipient, inputs.teams),
         "show_names": inputs.settings.show_names,
     }
     email = render_email("digest", context)
@@ -307,11 +307,17 @@ def _digest(
     )  # fmt: skip
 
 
-def worklist_url(base_url: str, recipient: Recipient) -> str:
-    """The worklist filtered to what this email lists ("your list"): the SPO's teams, the
-    officer's own cases, or the unowned cases of the providers."""
+def worklist_url(base_url: str, recipient: Recipient, teams: pl.DataFrame) -> str:
+    """The worklist filtered to what this email lists ("your list"): the SPO's teams (by
+    code: the recipient's scope holds their names), the officer's own cases, or the
+    unowned cases of the providers."""
     key = {"spo": "team", "offender_manager": "officer", "unowned": "provider"}[recipient.role]
-    values = recipient.scope if recipient.role != "offender_manager" else (recipient.staff_code,)
+    values: tuple[str | None, ...] = recipient.scope
+    if recipient.role == "spo":
+        managed = teams.filter(pl.col("spo_staff_code") == recipient.staff_code)
+        values = tuple(sorted(managed["team_code"].to_list()))
+    elif recipient.role == "offender_manager":
+        values = (recipient.staff_code,)
     query = urlencode([(key, value) for value in values if value])
     return base_url.rstrip("/") + "/exceptions" + (f"?{query}" if query else "")
 
