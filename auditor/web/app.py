@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -213,12 +214,25 @@ def build_app(settings: Settings, store: Store, lifespan: Lifespan | None = None
 def templates() -> Jinja2Templates:
     environment = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, finalize=_without_bidi_controls,
     )  # fmt: skip
     environment.filters["day"] = lambda d: f"{d.day} {d:%b %Y}" if d else ""
     environment.globals["check_titles"] = {name: cls.title for name, cls in REGISTRY.items()}
     environment.globals["history_labels"] = HISTORY_LABELS
     return Jinja2Templates(env=environment)
+
+
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in a
+# name or reason from the data they would reorder the text after them on the page.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)], "\ufffd")
+
+
+def _without_bidi_controls(value: Any) -> Any:
+    """Every value a template writes, with the bidi controls of plain text shown as
+    U+FFFD (markup the app made, such as a macro's output, is left as it is)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return value.translate(BIDI_CONTROLS)
+    return value
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

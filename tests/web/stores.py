@@ -35,7 +35,7 @@ from auditor.store.database import Store
 from auditor.store.directory import PERSONS, STAFF, TEAMS
 from auditor.store.models import HistoryEntry, Run
 from auditor.store.scope import EXCEPTIONS, Scope
-from auditor.store.users import UserRecord, add_user, set_disabled
+from auditor.store.users import UserRecord, add_user, create_api_token, set_disabled
 from auditor.store.worklist import AGE_BANDS, FACETS, NO_DATE, Filters
 from auditor.web.app import build_app
 from tests.auditor.stores import store, store_url
@@ -287,10 +287,10 @@ class Browsers:
         self.store = store
         self.made: list[TestClient] = []
 
-    def new(self, **web: Any) -> TestClient:
-        """A browser nobody has signed in on; ``web``: [web] settings."""
-        made = TestClient(build_app(settings_for(self.store, **web), self.store),
-                          follow_redirects=False)  # fmt: skip
+    def new(self, address: str = "testclient", **web: Any) -> TestClient:
+        """A browser nobody has signed in on, at this address; ``web``: [web] settings."""
+        app = build_app(settings_for(self.store, **web), self.store)
+        made = TestClient(app, follow_redirects=False, client=(address, 50000))
         self.made.append(made)
         return made
 
@@ -300,13 +300,21 @@ class Browsers:
         assert response.status_code == 303, response.text
         return browser
 
+    def with_token(self, username: str, **web: Any) -> TestClient:
+        """A client of the JSON API sending a new token of the user (no cookie)."""
+        browser = self.new(**web)
+        browser.headers["Authorization"] = f"Bearer {create_api_token(self.store, username, 'api')}"
+        return browser
+
     def close(self) -> None:
         for made in self.made:
             made.close()
 
 
 @pytest.fixture
-def browsers(store: Store) -> Iterator[Browsers]:
+def browsers(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browsers]:
+    """Browsers on apps that share a session key, as `auditor serve` processes do."""
+    monkeypatch.setenv("AUDITOR_SESSION_SECRET", "tests-session-key-" + "k" * 32)
     made = Browsers(store)
     yield made
     made.close()
