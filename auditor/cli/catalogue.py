@@ -6,12 +6,13 @@ import typer
 from rich.table import Table
 
 from auditor.cli.options import ConfigOption, out, settings_for
-from checks.registry import REGISTRY, parameters
 
 
 def catalogue(config: ConfigOption = None) -> None:
     """List every check: name, title, grain, severity, parameters and the report
     paragraphs behind it."""
+    from checks.registry import REGISTRY, parameters
+
     settings = settings_for(config)
     table = Table(title="Checks (CHECKS.md)", title_justify="left", show_lines=True)
     for column in ("check", "title", "grain", "severity", "parameters", "report"):

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from auditor.audit import Audit, audit
-from auditor.cli.options import AsOfOption, ConfigOption, out, parse_as_of, settings_for, status
-from auditor.config import DEFAULT_CONFIG
-from checks.registry import REGISTRY
+from auditor.cli.options import (
+    DEFAULT_CONFIG,
+    AsOfOption,
+    ConfigOption,
+    out,
+    parse_as_of,
+    settings_for,
+    status,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from auditor.audit import Audit
 
 Format = Literal["csv", "json", "parquet"]
 
@@ -45,6 +54,8 @@ def check(
         raise typer.BadParameter("choose csv, json or parquet.", param_hint="--format")
     if extract is None and config is None and not DEFAULT_CONFIG.exists():
         raise typer.BadParameter("give --extract DIR or --config FILE.")
+    from auditor.audit import audit
+
     settings = settings_for(config, extract)
     day = parse_as_of(as_of)
     with status(f"Checking the extract as at {day}") as update:
@@ -67,6 +78,8 @@ def write_exceptions(frame: pl.DataFrame, target: Path, fmt: Format) -> None:
 
 
 def print_summary(result: Audit, target: Path) -> None:
+    from checks.registry import REGISTRY
+
     out.print(rejects_table(result.counts))
     table = Table(title=f"Exceptions at {result.as_of}", title_justify="left")
     for column in ("check", "title", "status", "exceptions"):

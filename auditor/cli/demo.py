@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
 from auditor.cli.options import ConfigOption, out, parse_as_of, settings_for, status
-from auditor.config import Settings
-from auditor.demo import Demo, DemoPlan, DemoUser, add_demo_users, run_demo
-from auditor.pipeline import Notifier
+
+if TYPE_CHECKING:
+    from auditor.config import Settings
+    from auditor.demo import Demo, DemoUser
+    from auditor.pipeline import Notifier
 
 DEFAULT_FOLDER = Path("demo")  # where config.toml points
 MAX_PERSONS = 100_000
@@ -38,6 +39,8 @@ def demo(
 
     Over the last working days faults appear, get fixed and come back; each run is
     stored and its emails written as .eml files. Then it shows where everything is."""
+    from auditor.demo import DemoPlan, add_demo_users, run_demo
+
     persons = _bounded(persons, MAX_PERSONS, "--persons")
     days = _bounded(days, MAX_DAYS, "--days")
     plan = DemoPlan(folder, persons, seed, days, parse_as_of(end, "--end"))
@@ -92,6 +95,8 @@ def _people(result: Demo) -> str:
 
 
 def where_to_look(result: Demo) -> str:
+    import polars as pl
+
     last = result.results[-1]
     folder = result.plan.folder
     busiest = last.checks.filter(pl.col("open") > 0).sort("open", descending=True).head(3)

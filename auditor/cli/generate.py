@@ -6,23 +6,20 @@ import datetime as dt
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from auditor.calendar import FIRST_YEAR, LAST_YEAR
 from auditor.cli.options import err
 from auditor.cli.options import out as stdout  # generate() has an `out` option
-from auditor.synthetic import Synthetic, generate_extract, write_synthetic
-from auditor.synthetic.caseload import STAGES
-from schemas import TABLE_NAMES
+
+if TYPE_CHECKING:
+    from auditor.synthetic import Synthetic
 
 PROGRESS_FROM = 50_000  # persons; smaller runs take a second or two
 MAX_PERSONS = 5_000_000
-EARLIEST_AS_OF = dt.date(FIRST_YEAR + 12, 1, 1)  # the caseload reaches back about ten years
-LATEST_AS_OF = dt.date(LAST_YEAR - 1, 12, 31)
 
 
 class Format(StrEnum):
@@ -57,6 +54,8 @@ def generate(
     ] = 1.0,
 ) -> None:
     """Generate the extract, write it with ground_truth.csv and manifest.json, summarise."""
+    from auditor.synthetic import write_synthetic
+
     day = _check_arguments(persons, seed, as_of, out, format, fault_rate_scale)
     started = time.perf_counter()
     synthetic = _generate(persons, seed, day, not no_faults, fault_rate_scale)
@@ -88,16 +87,26 @@ def _parse_day(text: str) -> dt.date:
         raise typer.BadParameter(
             f"'{text}' is not a date; write it as YYYY-MM-DD", param_hint="--as-of"
         ) from None
-    if not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
+    earliest, latest = _as_of_range()
+    if not earliest <= day <= latest:
         raise typer.BadParameter(
-            f"must be between {EARLIEST_AS_OF} and {LATEST_AS_OF} "
-            "(the range of the bank holiday calendar)",
+            f"must be between {earliest} and {latest} (the range of the bank holiday calendar)",
             param_hint="--as-of",
         )
     return day
 
 
+def _as_of_range() -> tuple[dt.date, dt.date]:
+    """The as-of dates the generator takes: the caseload reaches back about ten years
+    into the bank holiday calendar, and must end before it does."""
+    from auditor.calendar import FIRST_YEAR, LAST_YEAR
+
+    return dt.date(FIRST_YEAR + 12, 1, 1), dt.date(LAST_YEAR - 1, 12, 31)
+
+
 def _check_out(out: Path, fmt: Format) -> None:
+    from schemas import TABLE_NAMES
+
     if out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a directory", param_hint="--out")
     other = "csv" if fmt is Format.parquet else "parquet"
@@ -111,6 +120,9 @@ def _check_out(out: Path, fmt: Format) -> None:
 
 
 def _generate(persons: int, seed: int, day: dt.date, faults: bool, scale: float) -> Synthetic:
+    from auditor.synthetic import generate_extract
+    from auditor.synthetic.caseload import STAGES
+
     if persons < PROGRESS_FROM:
         return generate_extract(persons, seed, day, faults, scale)
     columns = (TextColumn("{task.description:<20}"), BarColumn(), TimeElapsedColumn())

@@ -8,16 +8,17 @@ for an unknown, failed or superseded run, or a bad option.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from auditor.cli.options import ConfigOption, err, out, settings_for, status
-from auditor.notification import notify_stored_run, report_lines
-from notifiers.delivery import DeliveryReport
-from notifiers.digest import Digest
+
+if TYPE_CHECKING:
+    from notifiers.delivery import DeliveryReport
+    from notifiers.digest import Digest
 
 RunOption = Annotated[
     int,
@@ -57,6 +58,8 @@ def notify(
     """
     if to is not None and resend is not None:
         raise typer.BadParameter("give --to or --resend, not both.", param_hint="--to")
+    from auditor.notification import notify_stored_run, report_lines
+
     settings = settings_for(config)
     with status(f"Emails of run {run}"):
         report = notify_stored_run(settings, run, dry_run=dry_run, to=to, resend=resend)

@@ -6,13 +6,18 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from auditor.calendar import today_in_london
-from auditor.config import DEFAULT_CONFIG, Settings, load_settings, parse_settings
+if TYPE_CHECKING:
+    from auditor.config import Settings
+
+# auditor.config's DEFAULT_CONFIG (a test holds them equal): the commands import the
+# config, the calendar and the rest of the stack inside the functions that need them,
+# so that `auditor --help` pays for typer alone.
+DEFAULT_CONFIG = Path("config.toml")
 
 out = Console()
 err = Console(stderr=True)
@@ -34,6 +39,8 @@ AsOfOption = Annotated[
 def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     """The date given to ``option``, or today in Europe/London when none is given."""
     if value is None:
+        from auditor.calendar import today_in_london
+
         return today_in_london()
     try:
         return dt.date.fromisoformat(value)
@@ -45,6 +52,8 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
 
 def settings_for(config: Path | None, extract: Path | None = None) -> Settings:
     """Settings from --config (or ./config.toml when present), with --extract on top."""
+    from auditor.config import load_settings, parse_settings
+
     if config is not None or DEFAULT_CONFIG.exists():
         settings = load_settings(config)
     else:

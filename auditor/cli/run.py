@@ -6,6 +6,8 @@ Exit 0 with a summary; exit 2 with a message (no traceback) on bad input, a fail
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -20,8 +22,9 @@ from auditor.cli.options import (
     settings_for,
     status,
 )
-from auditor.notification import notifiers_for
-from auditor.pipeline import RunResult, run_audit
+
+if TYPE_CHECKING:
+    from auditor.pipeline import RunResult
 
 MAX_EMAIL_LINES = 12
 HEADINGS = {
@@ -43,6 +46,9 @@ def run(config: ConfigOption = None, as_of: AsOfOption = None) -> None:
     notify.enabled is false in the config); one that cannot go now is sent later by
     `auditor notify --run ID`.
     """
+    from auditor.notification import notifiers_for
+    from auditor.pipeline import run_audit
+
     settings = settings_for(config)
     day = parse_as_of(as_of)
     notifiers = notifiers_for(settings)

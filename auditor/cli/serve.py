@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from auditor.cli.options import ConfigOption, settings_for
-from auditor.notification import notifiers_for
-from auditor.scheduler import cron_trigger
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -34,6 +32,9 @@ def serve_command(
     successful run every SPO gets their email (unless notify.enabled is false). SIGTERM or
     Ctrl-C stops cleanly: open requests and a running audit finish first.
     """
+    from auditor.notification import notifiers_for
+    from auditor.scheduler import cron_trigger
+
     settings = settings_for(config)
     cron_trigger(settings.schedule)  # a bad cron or time zone stops here, exit 2
     notifiers = notifiers_for(settings)  # so does a bad [notify] transport setting

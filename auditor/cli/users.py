@@ -18,23 +18,19 @@ through the trusted SSO header, with no password.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from auditor.cli.options import ConfigOption, out, settings_for
-from auditor.store.database import Store, open_store
-from auditor.store.users import (
-    ROLE_NAMES,
-    add_user,
-    create_api_token,
-    generated_password,
-    list_users,
-    reset_password,
-    revoke_api_tokens,
-    set_disabled,
-)
+
+if TYPE_CHECKING:
+    from auditor.store.database import Store
+
+# auditor.store.users.ROLE_NAMES, written out so that the help needs no store (a test
+# holds them equal); the store is imported by the commands that use it.
+ROLES = ("admin", "spo", "senior_manager", "sysadmin")
 
 app = typer.Typer(help="Manage the worklist's users: add, list, disable, reset-password, token.",
                   no_args_is_help=True)  # fmt: skip
@@ -45,6 +41,8 @@ StdinOption = Annotated[
 
 
 def _store(config: ConfigOption) -> Store:
+    from auditor.store.database import open_store
+
     store = open_store(settings_for(config).store)
     store.upgrade()
     return store
@@ -54,13 +52,15 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     """The password to set, and whether it was made here (and must be shown)."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n"), False
+    from auditor.store.users import generated_password
+
     return generated_password(), True
 
 
 @app.command("add")
 def add(
     username: NameArgument,
-    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLE_NAMES)}.")],
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
     display_name: Annotated[str, typer.Option(help="Their name as pages show it.")] = "",
     email: Annotated[str | None, typer.Option(help="Their email address.")] = None,
     staff_code: Annotated[
@@ -76,6 +76,8 @@ def add(
     config: ConfigOption = None,
 ) -> None:
     """Add a user."""
+    from auditor.store.users import add_user
+
     password, made = (None, False) if sso else _password(password_stdin)
     store = _store(config)
     try:
@@ -93,6 +95,8 @@ def add(
 @app.command("list")
 def list_command(config: ConfigOption = None) -> None:
     """List the users: role, what they see, enabled or not."""
+    from auditor.store.users import list_users
+
     store = _store(config)
     try:
         users = list_users(store)
@@ -123,6 +127,8 @@ def enable(username: NameArgument, config: ConfigOption = None) -> None:
 
 
 def _set(username: str, disabled: bool, config: ConfigOption) -> None:
+    from auditor.store.users import set_disabled
+
     store = _store(config)
     try:
         set_disabled(store, username, disabled)
@@ -134,6 +140,8 @@ def _set(username: str, disabled: bool, config: ConfigOption) -> None:
 def reset(username: NameArgument, password_stdin: StdinOption = False,
           config: ConfigOption = None) -> None:  # fmt: skip
     """Give a user a new password (they are signed out everywhere)."""
+    from auditor.store.users import reset_password
+
     password, made = _password(password_stdin)
     store = _store(config)
     try:
@@ -152,6 +160,8 @@ def token(
     config: ConfigOption = None,
 ) -> None:
     """Make an API token for a user (shown once), or revoke all of theirs."""
+    from auditor.store.users import create_api_token, revoke_api_tokens
+
     store = _store(config)
     try:
         if revoke:

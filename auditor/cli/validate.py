@@ -6,19 +6,19 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from auditor.audit import open_source
-from auditor.calendar import today_in_london
-from auditor.cli.options import err, out
-from auditor.config import DEFAULT_CONFIG, Settings, load_settings
+from auditor.cli.options import DEFAULT_CONFIG, err, out, parse_as_of
 from auditor.errors import AuditorError
-from auditor.sources import Extract, load_database, load_extract
-from schemas.validation import Validated, enforce_reject_limit, screen_extract
+
+if TYPE_CHECKING:
+    from auditor.config import Settings
+    from auditor.sources import Extract
+    from schemas.validation import Validated
 
 
 def register(app: typer.Typer) -> None:
@@ -66,8 +66,10 @@ def validate(
     Exit status: 0 when the extract is usable; 2 when it cannot be read or a table rejects more
     rows than source.max_reject_share allows (default 5%).
     """
+    from schemas.validation import enforce_reject_limit, screen_extract
+
     settings = _settings(config)
-    day = as_of.date() if as_of is not None else today_in_london()
+    day = as_of.date() if as_of is not None else parse_as_of(None)
     with _progress() as step:
         step("Loading the extract")
         loaded = _load(extract, url, settings)
@@ -79,12 +81,17 @@ def validate(
 
 
 def _settings(config: Path) -> Settings:
+    from auditor.config import Settings, load_settings
+
     if config == DEFAULT_CONFIG and not config.exists():
         return Settings()
     return load_settings(config)
 
 
 def _load(extract: Path | None, url: str | None, settings: Settings) -> Extract:
+    from auditor.audit import open_source
+    from auditor.sources import load_database, load_extract
+
     if extract is not None and url is not None:
         raise AuditorError("give either --extract or --url, not both.")
     if extract is not None:

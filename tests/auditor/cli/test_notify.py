@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import auditor.notification
 from auditor.cli import notify as notify_command
 from auditor.cli import run as run_command
 from auditor.config import StoreSettings, load_settings
@@ -141,7 +142,7 @@ def test_emails_deferred_by_an_unreachable_server_exit_1(
     quick = functools.partial(
         notify_stored_run, policy=RetryPolicy(attempts=1), sleep=lambda _: None
     )
-    monkeypatch.setattr(notify_command, "notify_stored_run", quick)
+    monkeypatch.setattr(auditor.notification, "notify_stored_run", quick)
 
     code, output = cli("notify", "--run", "1", "--config", str(config))
 
