@@ -8,7 +8,9 @@ test keeps in step with these models.
 - ``runs``: one row per run (as-of date, start and end, source, status, error), with
   ``run_tables`` (rows read, kept and rejected per table), ``rejects`` (one row per
   rejected row and fault), ``run_checks`` (each check's outcome), ``check_counts``
-  (per check and team, for trends) and ``measures`` (the timeliness measures).
+  (per check and team, for trends) and ``measures`` (the timeliness measures); for the
+  trends also ``team_run_totals`` (active cases and exceptions per team) and
+  ``provider_check_totals`` (exceptions per provider and check).
 - ``exceptions``: one row per identity (check, crn, subject) ever raised, with its
   current details, its system status and the triage state people gave it.
 - ``exception_history``: append-only, one row per change to an exception.
@@ -84,6 +86,10 @@ class Run(Base):
     source: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
+    # The checks and parameters in force (auditor/trends_recording.py): a change shows on
+    # the trends. Null on runs recorded before migration 0004.
+    config_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    config_description: Mapped[str | None] = mapped_column(Text)
 
 
 class RunTable(Base):
@@ -135,6 +141,7 @@ class StoredException(Base):
         CheckConstraint(_one_of("triage", TRIAGE_STATES), name="triage"),
         CheckConstraint(_one_of("dispute_state", DISPUTE_STATES), name="dispute_state"),
         Index(None, "spo_staff_code", "status"),
+        Index(None, "status", "resolved_on"),  # the trends' time to fix (migration 0004)
         Index(None, "team_code", "status"),
         Index(None, "crn"),
         Index(None, "status", "team_code", "check", "severity", "triage"),
@@ -191,6 +198,7 @@ class CheckCount(Base):
     """Exceptions per run, check and team after the run: for trends."""
 
     __tablename__ = "check_counts"
+    __table_args__ = (Index(None, "team_code", "run_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -209,6 +217,10 @@ class MeasureFigure(Base):
     """One timeliness measure at one level (national, provider, team) on one run."""
 
     __tablename__ = "measures"
+    __table_args__ = (
+        Index(None, "team_code", "run_id"),
+        Index(None, "level", "provider_code", "run_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -225,6 +237,43 @@ class MeasureFigure(Base):
     inspection_paragraph: Mapped[str | None] = mapped_column(Text)
     window_from: Mapped[dt.date] = mapped_column(Date)
     window_to: Mapped[dt.date] = mapped_column(Date)
+
+
+class TeamRunTotal(Base):
+    """One team on one run (auditor/store/trends.py): its active cases at D and its
+    exceptions over every check after the run. Team and provider are null for the
+    unowned; the active counts are null for runs recorded before migration 0004."""
+
+    __tablename__ = "team_run_totals"
+    __table_args__ = (Index(None, "team_code", "run_id"), Index(None, "provider_code", "run_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    team_code: Mapped[str | None] = mapped_column(Code)
+    provider_code: Mapped[str | None] = mapped_column(Code)
+    active_persons: Mapped[int | None] = mapped_column(Integer)
+    active_events: Mapped[int | None] = mapped_column(Integer)
+    open: Mapped[int] = mapped_column(Integer)
+    new: Mapped[int] = mapped_column(Integer)
+    reopened: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+
+
+class ProviderCheckTotal(Base):
+    """One check in one provider on one run: check_counts summed over the provider's
+    teams, so that national and provider trends read hundreds of rows, not millions."""
+
+    __tablename__ = "provider_check_totals"
+    __table_args__ = (Index(None, "provider_code", "run_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    provider_code: Mapped[str | None] = mapped_column(Code)
+    check: Mapped[str] = mapped_column(CheckName)
+    open: Mapped[int] = mapped_column(Integer)
+    new: Mapped[int] = mapped_column(Integer)
+    reopened: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
 
 
 class Notification(Base):
