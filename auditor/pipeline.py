@@ -39,6 +39,8 @@ from auditor.lifecycle import COUNT_COLUMNS, reconcile
 from auditor.store import repository
 from auditor.store.database import Store, open_store
 from auditor.store.directory import write_directory
+from auditor.store.trend_totals import write_trend_totals
+from auditor.trends_recording import ConfigInForce, active_cases, config_in_force
 from checks.context import ENGINE, CheckContext
 from checks.runner import CheckRun
 from notifiers.inputs import Directory, run_directory
@@ -126,7 +128,7 @@ def _run(settings: Settings, as_of: dt.date, store: Store, say: Progress) -> Run
         _record_failure(store, as_of, started, source_name(settings.source), str(exc))
         raise
     say("reconciling and storing")
-    result = store_audit(store, audited, started)
+    result = store_audit(store, audited, started, config_in_force(settings.checks))
     log.info("run %s as of %s stored: %s", result.run_id, as_of, result.totals)
     return result
 
@@ -139,8 +141,11 @@ def _record_failure(
     log.warning("run as of %s failed: %s", as_of, error)
 
 
-def store_audit(store: Store, audited: Audit, started: dt.datetime) -> RunResult:
-    """Reconcile an audit with the store and write everything, in one transaction."""
+def store_audit(
+    store: Store, audited: Audit, started: dt.datetime, config: ConfigInForce | None = None
+) -> RunResult:
+    """Reconcile an audit with the store and write everything, in one transaction
+    (``config``: the configuration in force, recorded for the trends)."""
     outcomes, examined = _examined(audited.check_run)
     statuses = dict(zip(outcomes["check"], outcomes["status"], strict=True))
     context = audited.check_run.context
@@ -162,6 +167,9 @@ def store_audit(store: Store, audited: Audit, started: dt.datetime) -> RunResult
         if context is not None and directory is not None:
             providers = context.providers.select("provider_code", "provider_name").collect()
             write_directory(connection, directory, providers, audited.check_run.exceptions)
+            teams = context.teams.select("team_code", "provider_code").collect()
+            cases = active_cases(context)
+            write_trend_totals(connection, run_id, cases, changes.counts, teams, config)
         repository.finish_run(connection, run_id)
     summary = _check_summary(outcomes, changes.counts)
     return RunResult(
