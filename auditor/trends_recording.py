@@ -47,13 +47,8 @@ def active_cases(context: CheckContext) -> pl.DataFrame:
         active_persons=pl.col("crn").n_unique(), active_events=pl.col("event_id").n_unique()
     )
     frame = grouped.collect(engine=ENGINE)
-    return (
-        frame.select(list(CASES_SCHEMA))
-        .cast(CASES_SCHEMA)
-        .sort(  # type: ignore[arg-type]
-            "team_code", nulls_last=True
-        )
-    )
+    typed = frame.select(list(CASES_SCHEMA)).cast(CASES_SCHEMA)  # type: ignore[arg-type]
+    return typed.sort("team_code", nulls_last=True)
 
 
 def config_in_force(check_settings: Mapping[str, Mapping[str, Any]]) -> ConfigInForce:

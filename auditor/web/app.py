@@ -133,6 +133,7 @@ def nav_items(caller: Caller | None) -> list[tuple[str, str, str]]:
     items = []
     if user.reads_exceptions:
         items.append(("Worklist", "/exceptions", "exceptions"))
+        items.append(("Trends", "/trends", "trends"))
     if user.manages_users:
         items.append(("Users", "/users", "users"))
     return items
@@ -183,10 +184,10 @@ def _visit(
 def build_app(settings: Settings, store: Store, lifespan: Lifespan | None = None) -> Starlette:
     """The web app on an open, up-to-date store; ``lifespan`` runs beside it (the
     scheduler, in `auditor serve`)."""
-    from auditor.web import account, api, pages
+    from auditor.web import account, api, pages, trends
 
     routes: list[BaseRoute] = [
-        *account.routes(), *pages.routes(), *api.routes(),
+        *account.routes(), *pages.routes(), *api.routes(), *trends.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]  # fmt: skip
     key = secret(settings.web.session_secret_env)
@@ -270,20 +271,24 @@ class SecurityHeaders:
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
         static = scope["path"].startswith("/static/")
+        chart = scope["path"].startswith("/trends/charts/")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
-                headers.extend((k.encode(), v.encode()) for k, v in _headers(nonce, static))
+                pairs = _headers(nonce, static, chart)
+                headers.extend((k.encode(), v.encode()) for k, v in pairs)
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-def _headers(nonce: str, static: bool) -> list[tuple[str, str]]:
+def _headers(nonce: str, static: bool, chart: bool = False) -> list[tuple[str, str]]:
     policy = (f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
               "img-src 'self' data:; font-src 'self'; form-action 'self'; "
               "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")  # fmt: skip
+    if chart:  # a chart's SVG (auditor/web/trends.py), shown as an image: styles only
+        policy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     headers = [
         ("content-security-policy", policy),
         ("x-content-type-options", "nosniff"),
