@@ -15,8 +15,20 @@ an exception that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    and_,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from auditor.store.directory import PERSONS, TEAMS
 from auditor.store.models import StoredException
@@ -61,6 +73,63 @@ def visible(scope: Scope) -> ColumnElement[bool]:
     if scope.providers:
         clauses.append(of_providers(scope.providers))
     return or_(*clauses) if clauses else false()
+
+
+def visible_teams(scope: Scope) -> ColumnElement[bool]:
+    """The directory teams (TEAMS) whose exceptions this scope sees: the team-level half
+    of ``visible`` (a row of a team sees it through the team's code, its SPO or its
+    provider, all of which are the team's own row)."""
+    if scope.everything:
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    if scope.teams:
+        clauses.append(TEAMS.c.team_code.in_(sorted(scope.teams)))
+    if scope.spo:
+        clauses.append(TEAMS.c.spo_staff_code == scope.spo)
+    if scope.providers:
+        clauses.append(TEAMS.c.provider_code.in_(sorted(scope.providers)))
+    return or_(*clauses) if clauses else false()
+
+
+def visible_owned(scope: Scope) -> ColumnElement[bool]:
+    """``visible`` for the exceptions that have a team, in the form an index on the
+    team code serves: one list of teams, and one subquery of the directory's."""
+    if scope.everything:
+        return true()
+    team = EXCEPTIONS.c.team_code
+    named = sorted(scope.teams)
+    if not (scope.spo or scope.providers):
+        return team.in_(named) if named else false()
+    directory = visible_teams(Scope(providers=scope.providers, spo=scope.spo))
+    teams: Any = select(TEAMS.c.team_code).where(directory)
+    if named:  # one list, not an OR of two
+        teams = union_all(teams, *(select(literal(t, String())) for t in named))
+    return team.in_(teams.scalar_subquery())
+
+
+def visible_unowned(scope: Scope) -> ColumnElement[bool] | None:
+    """``visible`` for the exceptions with no team (those of the persons of the scope's
+    providers); None when the scope sees none of them."""
+    if scope.everything:
+        return true()
+    if not scope.providers:
+        return None
+    return _persons_of(scope.providers)
+
+
+def owned_of_providers(providers: frozenset[str] | set[str]) -> ColumnElement[bool]:
+    """``of_providers`` for the exceptions that have a team."""
+    teams = select(TEAMS.c.team_code).where(TEAMS.c.provider_code.in_(sorted(providers)))
+    return EXCEPTIONS.c.team_code.in_(teams.scalar_subquery())
+
+
+def _persons_of(providers: frozenset[str] | set[str]) -> ColumnElement[bool]:
+    """``of_providers`` for the exceptions with no team."""
+    persons = select(PERSONS.c.crn).where(PERSONS.c.provider_code.in_(sorted(providers)))
+    return EXCEPTIONS.c.crn.in_(persons.scalar_subquery())
+
+
+unowned_of_providers = _persons_of
 
 
 def of_providers(providers: frozenset[str] | set[str]) -> ColumnElement[bool]:

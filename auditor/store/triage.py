@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import polars as pl
-from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 
 from auditor.errors import AuditorError
 from auditor.store.database import Store
@@ -167,17 +167,97 @@ def apply_many(
 ) -> dict[int, str | None]:
     """The same change to many exceptions (id -> the version the page showed), in one
     transaction; each that cannot be changed is skipped with its reason (id -> None
-    when changed). An id outside the scope is reported as not found, and untouched."""
+    when changed). An id outside the scope is reported as not found, and untouched.
+
+    The rows are read (and on PostgreSQL locked) a batch at a time, judged one by one
+    as ``apply`` judges them, then changed and written to the history with one
+    statement each per batch: 500 rows cost a few statements, not a thousand."""
     outcomes: dict[int, str | None] = {}
     at = now()
+    ids = list(versions)
     with store.writing() as connection:
-        for exception_id, version in versions.items():
-            try:
-                _apply(connection, exception_id, person, change, scope, version, at)
-                outcomes[exception_id] = None
-            except TriageRefused as exc:
-                outcomes[exception_id] = str(exc)
+        for start in range(0, len(ids), BATCH):
+            batch = {i: versions[i] for i in ids[start : start + BATCH]}
+            outcomes |= _apply_batch(connection, batch, person, change, scope, at)
+    return {exception_id: outcomes[exception_id] for exception_id in ids}
+
+
+BATCH = 500  # exceptions per statement of a bulk change
+
+
+def _apply_batch(
+    connection: Connection,
+    versions: Mapping[int, int | None],
+    person: str,
+    change: Change,
+    scope: Scope,
+    at: dt.datetime,
+) -> dict[int, str | None]:
+    rows = _current_many(connection, list(versions), scope)
+    outcomes: dict[int, str | None] = {}
+    allowed = []
+    for exception_id, version in versions.items():
+        try:
+            row = rows.get(exception_id)
+            if row is None:
+                raise ExceptionNotFound(f"there is no exception {exception_id}")
+            _check_allowed(row, change, version)
+            allowed.append(row)
+            outcomes[exception_id] = None
+        except TriageRefused as exc:
+            outcomes[exception_id] = str(exc)
+    if allowed:
+        _write_many(connection, allowed, person, change, at)
     return outcomes
+
+
+def _current_many(
+    connection: Connection, ids: list[int], scope: Scope
+) -> dict[int, Row[*tuple[Any, ...]]]:
+    """The rows of these ids within the scope, locked until the transaction ends (on
+    PostgreSQL; SQLite's write transaction already excludes every other writer)."""
+    query = select(
+        TABLE.c.id, TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
+        TABLE.c.triage_by,
+    ).where(TABLE.c.id.in_(ids), visible(scope))  # fmt: skip
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(of=TABLE)
+    return {row.id: row for row in connection.execute(query)}
+
+
+def _write_many(
+    connection: Connection,
+    rows: list[Row[*tuple[Any, ...]]],
+    person: str,
+    change: Change,
+    at: dt.datetime,
+) -> None:
+    """The change and its history rows, for rows already judged allowed (and locked)."""
+    if change.what != "commented":
+        values: dict[str, Any] = dict(change.values, version=bindparam("new_version"))
+        if change.to_triage is not None:
+            values |= {"triage_by": person, "triage_at": at}
+        statement = (
+            update(TABLE)
+            .where(TABLE.c.id == bindparam("row_id"), TABLE.c.version == bindparam("old"))
+            .values(values)
+        )
+        moves = [{"row_id": r.id, "old": r.version, "new_version": r.version + 1} for r in rows]
+        done = connection.execute(statement, moves)
+        if done.rowcount != len(rows):  # cannot happen while the rows are locked
+            raise ChangeConflict(_conflict_message(None))
+    connection.execute(insert(HistoryEntry), [_entry(r, person, change, at) for r in rows])
+
+
+def _entry(
+    row: Row[*tuple[Any, ...]], person: str, change: Change, at: dt.datetime
+) -> dict[str, Any]:
+    """The history row of one change to one exception."""
+    return {
+        "exception_id": row.id, "at": at, "person": person, "what": change.what,
+        "comment": change.comment, "from_status": row.status, "to_status": row.status,
+        "from_triage": row.triage, "to_triage": change.to_triage or row.triage,
+    }  # fmt: skip
 
 
 def history_of(store: Store, exception_id: int) -> pl.DataFrame:
@@ -213,20 +293,13 @@ def _apply(
         )
         if done.rowcount != 1:
             raise ChangeConflict(_conflict_message(exception_id))
-    entry = {
-        "exception_id": exception_id, "at": at, "person": person, "what": change.what,
-        "comment": change.comment, "from_status": row.status, "to_status": row.status,
-        "from_triage": row.triage, "to_triage": change.to_triage or row.triage,
-    }  # fmt: skip
-    connection.execute(insert(HistoryEntry).values(entry))
+    connection.execute(insert(HistoryEntry).values(_entry(row, person, change, at)))
     return new_version
 
 
-def _current(
-    connection: Connection, exception_id: int, scope: Scope
-) -> Row[*tuple[Any, ...]]:
+def _current(connection: Connection, exception_id: int, scope: Scope) -> Row[*tuple[Any, ...]]:
     query = select(
-        TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
+        TABLE.c.id, TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
         TABLE.c.triage_by,
     ).where(TABLE.c.id == exception_id, visible(scope))  # fmt: skip
     row = connection.execute(query).one_or_none()

@@ -36,21 +36,39 @@ import polars as pl
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    FromClause,
     Select,
+    String,
     and_,
     case,
+    false,
     func,
     literal,
+    literal_column,
+    null,
+    or_,
     select,
     true,
     tuple_,
+    type_coerce,
+    union_all,
 )
 from sqlalchemy.types import Date
 
 from auditor.calendar import earliest_start_within, working_days_after
 from auditor.store.directory import PERSONS, STAFF, TEAMS
 from auditor.store.models import HistoryEntry, Run
-from auditor.store.scope import EXCEPTIONS, Scope, of_providers, visible
+from auditor.store.scope import (
+    EXCEPTIONS,
+    Scope,
+    of_providers,
+    owned_of_providers,
+    unowned_of_providers,
+    visible,
+    visible_owned,
+    visible_teams,
+    visible_unowned,
+)
 
 E = EXCEPTIONS.c
 SORTS = ("severity", "due", "age", "crn")
@@ -120,18 +138,16 @@ def list_page(
 ) -> Page:
     """One page of the list: after the ``after`` cursor, or before ``before``."""
     keys = sort_keys(sort)
-    query = _rows(scope, filters, as_of)
     cursor = decode_cursor(before or after, sort)
-    if cursor is not None and before:
-        query = query.where(tuple_(*keys) < tuple_(*cursor)).order_by(*(k.desc() for k in keys))
-    else:
-        if cursor is not None:
-            query = query.where(tuple_(*keys) > tuple_(*cursor))
-        query = query.order_by(*keys)
+    backwards = bool(before) and cursor is not None
+    ids = _page_ids(scope, filters, as_of, sort, cursor, backwards, size + 1,
+                    _sqlite(connection)).subquery("page")  # fmt: skip
+    query = _select_rows(ids.join(EXCEPTIONS, E.id == ids.c.id))
+    query = query.order_by(*(k.desc() for k in keys) if backwards else keys)
     fetched = connection.execute(query.limit(size + 1)).mappings().all()
     more = len(fetched) > size
     rows = [dict(row) for row in fetched[:size]]
-    if before and cursor is not None:
+    if backwards:
         rows.reverse()
     rows = [_shown(row, as_of) for row in rows]
     if not rows:
@@ -163,19 +179,47 @@ def all_rows(
 
 
 def counts(connection: Connection, scope: Scope, filters: Filters, as_of: dt.date) -> Counts:
-    """How many rows each filter value would give, with the other filters as they are."""
-    unowned_provider = case(
-        (E.team_code.is_(None),
-         select(PERSONS.c.provider_code).where(PERSONS.c.crn == E.crn).scalar_subquery()),
-    )  # fmt: skip
-    group = (E.team_code, unowned_provider.label("unowned_provider"), E.check, E.severity,
-             TRIAGE_VIEW, E.status)  # fmt: skip
-    query = select(*group, func.count().label("n")).where(_base(scope, filters, as_of))
-    rows = connection.execute(query.group_by(*group)).all()
+    """How many rows each filter value would give, with the other filters as they are.
+
+    Two grouped queries, each read from one index alone (auditor/store/models.py): the
+    rows of every team (and of the unowned, by their person's provider) that pass the
+    check, severity, status and triage filters, for the provider and team counts; and
+    the rows of each check, severity, status and triage that pass the provider and team
+    filters, for the others. Each facet's other filters are then applied in polars."""
+    sqlite = _sqlite(connection)
+    base = _base(filters, as_of, sqlite)
+    by_team = [base, *_facet_clauses(filters, only=_NOT_OWNERS, steer=sqlite)]
+    nobody = type_coerce(null(), String()).label("unowned_provider")
+    grouped_teams = [
+        select(E.team_code, nobody, func.count().label("n"))
+        .where(E.team_code.is_not(None), visible_owned(scope), *by_team)
+        .group_by(E.team_code)
+    ]
+    unowned = visible_unowned(scope)
+    if unowned is not None:
+        person = PERSONS.alias("person")
+        grouped_teams.append(
+            select(
+                E.team_code,
+                person.c.provider_code.label("unowned_provider"),
+                func.count().label("n"),
+            )  # fmt: skip
+            .select_from(EXCEPTIONS.outerjoin(person, person.c.crn == E.crn))
+            .where(E.team_code.is_(None), unowned, *by_team)
+            .group_by(E.team_code, person.c.provider_code)
+        )
+    team_rows = connection.execute(union_all(*grouped_teams)).all()
+    columns = (E.check, E.severity, E.status, E.triage, E.dispute_state)
+    by_check = [base, *_facet_clauses(filters, only=("team",))]
+    grouped_checks = [
+        select(*columns, func.count().label("n")).where(*owner, *by_check).group_by(*columns)
+        for owner in _owners(scope, filters, providers=True)
+    ]
+    check_rows = connection.execute(union_all(*grouped_checks)).all()
     teams = connection.execute(select(TEAMS.c.team_code, TEAMS.c.provider_code)).all()
-    grouped = _grouped(rows, teams)
-    facets = {name: _facet_counts(grouped, filters, name) for name in FACETS}
-    total = int(_selected(grouped, filters, exclude=None)["n"].sum())
+    grouped = {"team": _by_team(team_rows, teams), "check": _by_check(check_rows)}
+    facets = {name: _facet_counts(grouped[_FACET_QUERY[name]], filters, name) for name in FACETS}
+    total = int(_selected(grouped["team"], filters, exclude=None)["n"].sum())
     return Counts(total, facets)
 
 
@@ -184,7 +228,8 @@ def exception_detail(
 ) -> dict[str, Any] | None:
     """One exception with its names, history and the person's other open exceptions;
     None when it does not exist or is outside the scope."""
-    query = _rows(scope, Filters(statuses=(), triages=()), as_of).where(E.id == exception_id)
+    everything = Filters(statuses=(), triages=())
+    query = _rows(scope, everything, as_of, _sqlite(connection)).where(E.id == exception_id)
     found = connection.execute(query).mappings().one_or_none()
     if found is None:
         return None
@@ -200,9 +245,9 @@ def teams_in_scope(connection: Connection, scope: Scope) -> list[dict[str, Any]]
     """The teams (code, name, provider) a scope covers, for the filter's choices."""
     query = select(TEAMS.c.team_code, TEAMS.c.team_name, TEAMS.c.provider_code,
                    TEAMS.c.provider_name, TEAMS.c.spo_staff_code)  # fmt: skip
-    if not scope.everything:
-        in_scope = select(E.team_code).where(visible(scope), E.team_code.is_not(None)).distinct()
-        query = query.where(TEAMS.c.team_code.in_(in_scope.scalar_subquery()))
+    if not scope.everything:  # those it sees, that have an exception
+        any_exception = select(E.id).where(E.team_code == TEAMS.c.team_code).exists()
+        query = query.where(visible_teams(scope), any_exception)
     return [dict(r) for r in connection.execute(query.order_by(TEAMS.c.team_code)).mappings()]
 
 
@@ -260,7 +305,13 @@ def _typed(kind: str, value: Any) -> Any:
     return str(value)
 
 
-def _rows(scope: Scope, filters: Filters, as_of: dt.date) -> Select[Any]:
+def _rows(scope: Scope, filters: Filters, as_of: dt.date, sqlite: bool) -> Select[Any]:
+    where = [visible(scope), _base(filters, as_of, sqlite), *_facet_clauses(filters)]
+    return _select_rows(EXCEPTIONS).where(*where)
+
+
+def _select_rows(source: FromClause) -> Select[Any]:
+    """Each exception of ``source`` (the exceptions, or a join to them) with its names."""
     officer = STAFF.alias("officer")
     provider = func.coalesce(TEAMS.c.provider_code, PERSONS.c.provider_code)
     return (
@@ -275,19 +326,172 @@ def _rows(scope: Scope, filters: Filters, as_of: dt.date) -> Select[Any]:
             PERSONS.c.forename.label("forename"),
             PERSONS.c.surname.label("surname"),
         )  # fmt: skip
-        .select_from(EXCEPTIONS)
+        .select_from(source)
         .outerjoin(TEAMS, TEAMS.c.team_code == E.team_code)
         .outerjoin(officer, officer.c.staff_code == E.staff_code)
         .outerjoin(PERSONS, PERSONS.c.crn == E.crn)
-        .where(_base(scope, filters, as_of), *_facet_clauses(filters, exclude=None))
     )
 
 
-def _base(scope: Scope, filters: Filters, as_of: dt.date) -> ColumnElement[bool]:
-    """The scope and every filter that has no counts."""
-    clauses = [visible(scope)]
+@dataclass(frozen=True)
+class _Arm:
+    """A part of the rows whose sort key an index gives in order: ``where`` picks it,
+    ``keys`` is its sort key (a constant where the part fixes it), ``order`` the
+    columns that order it."""
+
+    where: tuple[ColumnElement[bool], ...]
+    keys: tuple[Any, ...]
+    order: tuple[ColumnElement[Any], ...]
+
+
+# The severity and due-date sorts' keys hold expressions no index orders (the severity's
+# rank; a missing due date last). With no filter that narrows the rows down by an index
+# of its own, a page of one status is read from the parts of the rows with one rank and
+# a due date, none, or one past NO_DATE: each is in (status, due_date, id) order, so its
+# first rows are the start of an index range, and the page is the first of theirs.
+_RANKS: tuple[tuple[tuple[str, ...], int, bool], ...] = (
+    (("high",), 0, True), (("medium",), 1, True), (("high", "medium"), 2, False),
+)  # (severities, rank, whether the severity is one of them or none of them)  # fmt: skip
+
+
+def _page_ids(
+    scope: Scope, filters: Filters, as_of: dt.date, sort: str, cursor: list[Any] | None,
+    backwards: bool, limit: int, sqlite: bool,
+) -> Select[Any]:  # fmt: skip
+    """The ids of a page's rows, at most ``limit``, from the exceptions alone: the
+    first rows of each part of them (_owners, _arms), in the sort's order."""
+    base = _base(filters, as_of, sqlite)
+    parts: list[Select[Any]] = []
+    by_provider = bool(scope.providers or filters.providers)
+    for owner in _owners(scope, filters, providers=True):
+        # Read from the index of a filter (or of the scope's teams), and sorted, when it
+        # finds few rows: a narrowing filter's; the unowned's; a provider's teams', unless
+        # the rows are many and the sort's index has all they are filtered by. Otherwise
+        # read in the sort's order (in parts, for the severity and due sorts).
+        narrowed = (
+            _narrowed(scope, filters)
+            or owner[0] is _UNOWNED
+            or (by_provider and (sort not in ("severity", "due") or _filtered(filters)))
+        )
+        # SQLite has no statistics: steered off the status's indexes when narrowed.
+        facets = _facet_clauses(filters, only=_BUT_PROVIDER, steer=sqlite and narrowed)
+        where = [*owner, base, *facets]
+        arms = None if narrowed else _arms(sort, filters)
+        if arms is None:
+            keys = sort_keys(sort)
+            part = select(E.id).where(*where)
+            if cursor is not None:
+                part = part.where(_beyond(keys, cursor, backwards))
+            parts.append(part.order_by(*(k.desc() if backwards else k for k in keys)))
+            continue
+        for arm in arms:
+            beyond = true() if cursor is None else _beyond(list(arm.keys), cursor, backwards)
+            if beyond is not _NEVER:
+                ordered = (c.desc() if backwards else c for c in arm.order)
+                parts.append(select(E.id).where(*where, *arm.where, beyond).order_by(*ordered))
+    if not parts:
+        return select(E.id).where(false())
+    if len(parts) == 1:
+        return parts[0].limit(limit)
+    firsts = [select(part.limit(limit).subquery().c.id) for part in parts]
+    return union_all(*firsts)  # type: ignore[return-value]
+
+
+def _owners(scope: Scope, filters: Filters, providers: bool) -> list[list[ColumnElement[bool]]]:
+    """The scope, and with ``providers`` the provider filter, as the clauses of one part
+    of the rows; or, when they name providers, of two: the rows with a team and those
+    with none, each in the form an index on the team code serves."""
+    chosen = set(filters.providers) if providers else set()
+    if not scope.providers and not chosen:
+        return [[visible(scope)]]
+    owned = [E.team_code.is_not(None), visible_owned(scope)]
+    parts = [owned + ([owned_of_providers(chosen)] if chosen else [])]
+    unowned = visible_unowned(scope)
+    if unowned is not None:
+        mine = [unowned_of_providers(chosen)] if chosen else []
+        parts.append([_UNOWNED, unowned, *mine])
+    return parts
+
+
+_UNOWNED = E.team_code.is_(None)
+
+
+def _narrowed(scope: Scope, filters: Filters) -> bool:
+    """Whether an index of a filter (or of the scope's teams) finds the rows: few of
+    them, soon sorted."""
+    return bool(filters.crn or filters.officers or filters.teams or filters.checks
+                or scope.teams or scope.spo)  # fmt: skip
+
+
+def _filtered(filters: Filters) -> bool:
+    """Whether a filter with no counts (bar the CRN and officers, which narrow) is set."""
+    return bool(filters.new_since or filters.overdue or filters.age_band
+                or filters.assigned is not None)  # fmt: skip
+
+
+def _arms(sort: str, filters: Filters) -> list[_Arm] | None:
+    """The parts a page of this sort is read from, or None to read it in one query."""
+    if sort not in ("severity", "due") or len(filters.statuses) != 1:
+        return None
+    arms = []
+    for severities, rank, among in _RANKS:
+        if filters.severities and all((s in severities) != among for s in filters.severities):
+            continue  # none of its rows is chosen
+        which = E.severity.in_(severities) if among else E.severity.not_in(severities)
+        due: tuple[tuple[ColumnElement[bool], Any, tuple[ColumnElement[Any], ...]], ...] = (
+            (E.due_date < NO_DATE, E.due_date, (E.due_date, E.id)),
+            (E.due_date.is_(None), NO_DATE, (E.id,)),
+            (E.due_date >= NO_DATE, E.due_date, (E.due_date, E.id)),
+        )
+        for dated, due_key, order in due:
+            keys = (rank, due_key, E.id) if sort == "severity" else (due_key, rank, E.id)
+            arms.append(_Arm((which, dated), keys, order))
+    return arms
+
+
+_NEVER = false()
+
+
+def _beyond(keys: list[Any], cursor: list[Any], backwards: bool) -> ColumnElement[bool]:
+    """Rows whose sort key is after the cursor (before it, ``backwards``): the key
+    compared as a row, with its constant parts (those of an arm) compared here, so that
+    what is left is a range of index columns. _NEVER when no row can be."""
+    columns: list[ColumnElement[Any]] = []
+    values: list[Any] = []
+    for key, value in zip(keys, cursor, strict=True):
+        if isinstance(key, ColumnElement):
+            columns.append(key)
+            values.append(value)
+        elif key != value:  # the comparison is decided here
+            decided = key < value if backwards else key > value
+            if not columns:
+                return true() if decided else _NEVER
+            return _compare(columns, values, backwards, or_equal=decided)
+    return _compare(columns, values, backwards, or_equal=False) if columns else _NEVER
+
+
+def _compare(
+    columns: list[ColumnElement[Any]], values: list[Any], backwards: bool, or_equal: bool
+) -> ColumnElement[bool]:
+    left: Any = columns[0] if len(columns) == 1 else tuple_(*columns)
+    right: Any = values[0] if len(columns) == 1 else tuple_(*values)
+    if backwards:
+        return left <= right if or_equal else left < right  # type: ignore[no-any-return]
+    return left >= right if or_equal else left > right  # type: ignore[no-any-return]
+
+
+def _sqlite(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def _base(filters: Filters, as_of: dt.date, sqlite: bool) -> ColumnElement[bool]:
+    """Every filter that has no counts."""
+    clauses: list[ColumnElement[bool]] = []
     if filters.crn:
-        clauses.append(E.crn.like(_prefix(filters.crn.strip().upper()), escape="\\"))
+        prefix = filters.crn.strip().upper()
+        clauses.append(E.crn.like(_prefix(prefix), escape="\\"))
+        if sqlite:
+            clauses.append(_prefix_ranges(prefix))
     if filters.officers:
         clauses.append(E.staff_code.in_(filters.officers))
     if filters.new_since:
@@ -305,14 +509,36 @@ def _base(scope: Scope, filters: Filters, as_of: dt.date) -> ColumnElement[bool]
     return and_(true(), *clauses)
 
 
+def _prefix_ranges(prefix: str) -> ColumnElement[bool]:
+    """SQLite: the CRN ranges a LIKE of this prefix lies within (LIKE there ignores the
+    case of ASCII letters: a range for each way of casing them), so that the CRN index
+    finds the rows the LIKE then checks; true when there are too many to be worth it."""
+    letters = [i for i, char in enumerate(prefix) if char.isalpha()]
+    if not prefix.isascii() or len(letters) > 3:
+        return true()
+    variants = {prefix}
+    for i in letters:
+        variants |= {v[:i] + v[i].swapcase() + v[i + 1 :] for v in variants}
+    ranges = [and_(E.crn >= v, E.crn < v[:-1] + chr(ord(v[-1]) + 1)) for v in sorted(variants)]
+    return or_(*ranges)
+
+
 def _started_before(as_of: dt.date, low: int) -> dt.date:
     """The latest first-seen date with at least ``low`` working days open."""
     return as_of if low == 0 else earliest_start_within(as_of, low - 1) - dt.timedelta(days=1)
 
 
-def _facet_clauses(filters: Filters, exclude: str | None) -> list[ColumnElement[bool]]:
+def _facet_clauses(
+    filters: Filters,
+    exclude: str | None = None,
+    only: Sequence[str] = FACETS,
+    steer: bool = False,
+) -> list[ColumnElement[bool]]:
+    """The facets' filters; ``steer`` (SQLite, for the counts): the status filter in a
+    form no index serves, so that SQLite, which has no statistics to tell it better,
+    reads the team's index that covers the grouped query, not the status's."""
     clauses = []
-    for name in FACETS:
+    for name in only:
         chosen = filters.facet(name)
         if name == exclude or not chosen:
             continue
@@ -321,15 +547,37 @@ def _facet_clauses(filters: Filters, exclude: str | None) -> list[ColumnElement[
         elif name == "team":
             clauses.append(E.team_code.in_(chosen))
         elif name == "triage":
-            clauses.append(TRIAGE_VIEW.in_(chosen))
+            clauses.append(_triage_in(chosen))
+        elif name == "status" and steer:
+            clauses.append((E.status + literal_column("''")).in_(chosen))
         else:
             clauses.append(getattr(E, "check" if name == "check" else name).in_(chosen))
     return clauses
 
 
-def _grouped(rows: Sequence[Any], teams: Sequence[Any]) -> pl.DataFrame:
-    schema = dict.fromkeys(("team", "unowned_provider", "check", "severity", "triage", "status"),
-                           pl.String()) | {"n": pl.Int64()}  # fmt: skip
+def _triage_in(chosen: Sequence[str]) -> ColumnElement[bool]:
+    """TRIAGE_VIEW IN chosen, written out on the columns (which a planner's statistics
+    know, where the CASE is a guess): an upheld dispute reads as false_positive."""
+    upheld = and_(E.triage == "disputed", E.dispute_state == "approved")
+    clauses: list[ColumnElement[bool]] = []
+    plain = [value for value in chosen if value not in ("disputed", "false_positive")]
+    if plain:
+        clauses.append(E.triage.in_(plain))
+    if "disputed" in chosen:
+        clauses.append(and_(E.triage == "disputed", E.dispute_state.is_distinct_from("approved")))
+    if "false_positive" in chosen:
+        clauses.append(or_(upheld, E.triage == "false_positive"))
+    return or_(*clauses)
+
+
+_BUT_PROVIDER = tuple(name for name in FACETS if name != "provider")  # _owners has it
+_NOT_OWNERS = ("check", "severity", "status", "triage")
+_FACET_QUERY = {"provider": "team", "team": "team", "status": "check", "triage": "check",
+                "check": "check", "severity": "check"}  # fmt: skip
+
+
+def _by_team(rows: Sequence[Any], teams: Sequence[Any]) -> pl.DataFrame:
+    schema = {"team": pl.String(), "unowned_provider": pl.String(), "n": pl.Int64()}
     frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
     providers = pl.DataFrame([tuple(t) for t in teams], orient="row",
                              schema={"team": pl.String, "team_provider": pl.String})  # fmt: skip
@@ -338,10 +586,25 @@ def _grouped(rows: Sequence[Any], teams: Sequence[Any]) -> pl.DataFrame:
     )
 
 
+def _by_check(rows: Sequence[Any]) -> pl.DataFrame:
+    schema = dict.fromkeys(("check", "severity", "status", "triage", "dispute_state"),
+                           pl.String()) | {"n": pl.Int64()}  # fmt: skip
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    return frame.with_columns(triage=_triage_view())
+
+
+def _triage_view() -> pl.Expr:
+    """TRIAGE_VIEW, in polars."""
+    upheld = (pl.col("triage") == "disputed") & (pl.col("dispute_state") == "approved")
+    return pl.when(upheld).then(pl.lit("false_positive")).otherwise("triage")
+
+
 def _selected(grouped: pl.DataFrame, filters: Filters, exclude: str | None) -> pl.DataFrame:
+    """The groups the facets' filters choose (those whose columns the frame has: the
+    others were applied in SQL)."""
     for name in FACETS:
         chosen = filters.facet(name)
-        if name != exclude and chosen:
+        if name != exclude and chosen and name in grouped.columns:
             grouped = grouped.filter(pl.col(name).is_in(chosen))
     return grouped
 

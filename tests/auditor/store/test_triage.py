@@ -15,6 +15,7 @@ import auditor.pipeline
 from auditor.audit import Audit
 from auditor.config import Settings, parse_settings
 from auditor.pipeline import run_audit
+from auditor.store import triage
 from auditor.store.database import Store
 from auditor.store.models import StoredException
 from auditor.store.scope import EVERYTHING, Scope
@@ -355,6 +356,23 @@ def test_a_bulk_change_skips_a_stale_one_and_makes_the_rest(teams: Store) -> Non
     assert outcomes[1] is None and outcomes[3] is None
     assert outcomes[2] is not None and "om2" in outcomes[2] and "page was loaded" in outcomes[2]
     assert [exception(teams, i)["triage"] for i in (1, 2, 3)] == ["done", "acknowledged", "done"]
+
+
+def test_a_bulk_change_in_several_batches_equals_one_change_at_a_time(
+    teams: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(triage, "BATCH", 2)
+    set_triage(teams, 3, "acknowledged", "om2")
+    change = assign_change("ada", ["ada"])
+
+    outcomes = apply_many(teams, {4: 1, 1: 1, 99: None, 3: 1, 2: None}, "spo1", change)
+
+    assert list(outcomes) == [4, 1, 99, 3, 2]
+    assert [i for i, problem in outcomes.items() if problem is None] == [4, 1, 2]
+    assert [exception(teams, i)["assigned_to"] for i in (1, 2, 3, 4)] == ["ada", "ada", None, "ada"]
+    assert [exception(teams, i)["version"] for i in (1, 2, 3, 4)] == [2, 2, 2, 2]
+    assigned = [i for i in (1, 2, 3, 4) if "assigned" in history_of(teams, i)["what"].to_list()]
+    assert assigned == [1, 2, 4]
 
 
 @pytest.mark.parametrize(
