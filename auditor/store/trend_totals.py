@@ -74,6 +74,6 @@ def _provider_of_teams(cases: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame
     the unowned (no team)."""
     schema = {name: CASES_SCHEMA[name] for name in ("team_code", "provider_code")}
     listed = teams.select("team_code", "provider_code").cast(schema)  # type: ignore[arg-type]
-    owned = cases.filter(pl.col("team_code").is_not_null())
+    owned = cases.filter(pl.col("team_code").is_not_null(), pl.col("provider_code").is_not_null())
     from_cases = owned.select("team_code", "provider_code")
     return pl.concat([from_cases, listed]).unique("team_code", keep="first", maintain_order=True)
