@@ -58,6 +58,11 @@ class ScheduleSettings(Section):
         "0 6 * * mon-fri", description="When `auditor serve` runs the audit (crontab syntax)."
     )
     timezone: str = Field("Europe/London", description="Time zone of the cron expression.")
+    report_cron: str = Field(
+        "0 7 1 * *",
+        description="When `auditor serve` emails the monthly trends report of the month "
+        "before (crontab syntax, same time zone); empty: never.",
+    )
 
 
 class SmtpSettings(Section):
@@ -100,6 +105,19 @@ class NotifySettings(Section):
         False, description="Show full names in emails (default: CRN and initials only)."
     )
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+
+class ReportSettings(Section):
+    recipients: list[str] = Field(
+        default_factory=list,
+        description="Addresses that receive the monthly trends report of every provider.",
+    )
+    senior_managers: bool = Field(
+        True,
+        description="Also send it to every enabled senior manager user with an email "
+        "address, for the providers they see.",
+    )
+    league_rows: int = Field(10, ge=1, le=100, description="Teams in the report's league table.")
 
 
 class WebSettings(Section):
@@ -163,6 +181,7 @@ class Settings(Section):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     checks: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="[checks.<name>]: enabled, severity and parameters."
     )

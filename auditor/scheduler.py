@@ -1,4 +1,5 @@
-"""`auditor serve`'s scheduler: the audit on the cron in config.toml.
+"""`auditor serve`'s scheduler: the audit on the cron in config.toml, and the monthly
+trends report on ``[schedule] report_cron`` (auditor/monthly_report.py).
 
 APScheduler 3 runs the audit in a background thread, so that the web worklist serves
 from the same process (auditor/web/server.py runs uvicorn where ``serve`` waits on
@@ -38,6 +39,7 @@ from auditor.pipeline import Notifier, run_audit
 log = logging.getLogger(__name__)
 
 JOB_ID = "audit"
+REPORT_JOB_ID = "report"
 MISFIRE_GRACE = dt.timedelta(hours=3)
 
 
@@ -87,8 +89,47 @@ def build_scheduler(
         max_instances=1,
         misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
     )
+    if settings.schedule.report_cron:
+        scheduler.add_job(
+            partial(scheduled_report, settings),
+            report_trigger(settings.schedule),
+            id=REPORT_JOB_ID,
+            name="monthly report",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+        )
     scheduler.add_listener(_log_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     return scheduler
+
+
+def report_trigger(schedule: ScheduleSettings) -> CronTrigger:
+    """The [schedule] report_cron as a trigger; a bad expression is a ConfigError."""
+    try:
+        return CronTrigger.from_crontab(schedule.report_cron, timezone=time_zone(schedule))
+    except ValueError as exc:
+        raise ConfigError(
+            f"[schedule] report_cron '{schedule.report_cron}' is not valid: {exc}"
+        ) from None
+
+
+def scheduled_report(settings: Settings) -> None:
+    """The monthly trends report of the month before today; logs, never raises."""
+    from auditor.monthly_report import build_reports, previous_month, recipients, send_reports
+    from auditor.store.database import open_store
+
+    month = previous_month(dt.datetime.now(time_zone(settings.schedule)).date())
+    store = open_store(settings.store)
+    try:
+        reports = build_reports(settings, store, month, recipients(settings, store))
+        results = send_reports(store, settings, reports)
+        log.info("report for %s: %s", month, [(r.address, r.outcome) for r in results])
+    except AuditorError as exc:
+        log.error("report for %s: not sent: %s", month, exc)
+    except Exception:  # keep the scheduler alive
+        log.exception("report for %s: crashed", month)
+    finally:
+        store.dispose()
 
 
 def cron_trigger(schedule: ScheduleSettings) -> CronTrigger:

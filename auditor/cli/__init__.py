@@ -29,9 +29,20 @@ def _register() -> None:
     if _registered:
         return
     _registered.append(True)
-    from auditor.cli import catalogue, check, demo, generate, notify, run, serve, users, validate
+    from auditor.cli import (
+        catalogue,
+        check,
+        demo,
+        generate,
+        notify,
+        report,
+        run,
+        serve,
+        users,
+        validate,
+    )
 
-    for module in (demo, generate, validate, check, catalogue, run, serve, notify, users):
+    for module in (demo, generate, validate, check, catalogue, run, serve, notify, report, users):
         module.register(app)
 
 

@@ -277,3 +277,23 @@ def _days_between(connection: Connection, start: Any, end: Any) -> Any:
     if connection.dialect.name == "postgresql":
         return end - start
     return cast(func.julianday(end) - func.julianday(start), Integer)
+
+
+def month_runs(connection: Connection, first: dt.date, last: dt.date) -> list[tuple[int, dt.date]]:
+    """(id, as_of) of the successful runs dated in [first, last], in order."""
+    query = (
+        select(RUNS.c.id, RUNS.c.as_of)
+        .where(RUNS.c.status == "succeeded", RUNS.c.as_of >= first, RUNS.c.as_of <= last)
+        .order_by(RUNS.c.as_of, RUNS.c.id)
+    )
+    return [(run_id, as_of) for run_id, as_of in connection.execute(query)]
+
+
+def sent_keys(connection: Connection, keys: list[str]) -> set[str]:
+    """The ledger keys among ``keys`` sent (or being sent) under any run."""
+    from auditor.store.ledger import LEDGER
+
+    query = select(LEDGER.c.recipient_key).where(
+        LEDGER.c.recipient_key.in_(keys), LEDGER.c.status.in_(("sent", "sending"))
+    )
+    return set(connection.scalars(query))
