@@ -3,7 +3,8 @@ first as the store calls of a page alone, then over HTTP from a real `auditor se
 then with 20 users at once.
 
     .venv/bin/python benchmarks/bench_web.py [--backend sqlite|postgres|both] [--rows 300000]
-        [--teams 1000] [--requests 200] [--users 20] [--per-user 30] [--rebuild]
+        [--teams 1000] [--requests 200] [--users 20] [--per-user 30] [--think 0 2]
+        [--rebuild]
         [--postgres URL]
 
 The store (default: 300,000 open exceptions, and about 50,000 resolved, record-missing
@@ -25,10 +26,12 @@ Measured, for each backend:
 - **HTTP**: the same, sequentially, from a signed-in httpx client against
   `auditor serve --no-schedule` on 127.0.0.1 (a subprocess): the server's whole cost
   (session, rendering) plus the client's;
-- **20 users**: each signed in with its own session, a bounded loop of --per-user requests
-  with no think time: list pages (first pages with filters, next pages by the cursor),
-  detail pages of rows on the last page, and a few actions (one exception, or a page of
-  them in bulk).
+- **20 users**: each signed in with its own session, a bounded loop of --per-user requests,
+  once for each --think (the mean pause, in seconds, between one user's requests, drawn
+  from an exponential distribution; 0 is the worst case, everyone clicking as fast as
+  the server answers; 2 s is a busy morning): list pages (first pages with filters, next
+  pages by the cursor), detail pages of rows on the last page, and a few actions (one
+  exception, or a page of them in bulk).
 
 Targets (the issue): p95 <= 100 ms for the pages alone, <= 300 ms with 20 users.
 Every filter value, id and user is drawn from a seeded generator: runs are comparable.
@@ -110,6 +113,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bulk-runs", type=int, default=20)
     parser.add_argument("--users", type=int, default=20, help="concurrent users")
     parser.add_argument("--per-user", type=int, default=30, help="requests per concurrent user")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs="+",
+        default=[0.0, 2.0],
+        help="mean pause between one user's requests, seconds (one load run each)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the cached store again")
     parser.add_argument(
         "--postgres", default=os.environ.get("AUDITOR_TEST_POSTGRES_URL") or DEFAULT_POSTGRES
@@ -623,7 +633,8 @@ def bench(backend: str, url: str, args: argparse.Namespace) -> None:
             if "http" in only:
                 measure_http(base, pid, store, crowd, args, figures)
             if "load" in only:
-                measure_load(base, pid, crowd, args, figures)
+                for think in args.think:
+                    measure_load(base, pid, crowd, args, figures, think)
     store.dispose()
     report(name, figures)
 
@@ -858,7 +869,12 @@ def _cpu_note(figures: Figures, measure: str, pid: int, since: float, requests: 
 
 
 def measure_load(
-    base: str, pid: int, crowd: dict[str, Person], args: argparse.Namespace, figures: Figures
+    base: str,
+    pid: int,
+    crowd: dict[str, Person],
+    args: argparse.Namespace,
+    figures: Figures,
+    think: float,
 ) -> None:
     names = sorted(
         crowd, key=lambda n: (not n.startswith("admin-all"), not n.startswith("admin-"), n)
@@ -881,6 +897,8 @@ def measure_load(
             last = page.text
             await ready.wait()
             for _ in range(args.per_user):
+                if think:  # reading the page
+                    await asyncio.sleep(rng.expovariate(1 / think))
                 rows = SELECTED.findall(last)
                 following = NEXT.search(last)
                 draw = rng.random()
@@ -938,15 +956,16 @@ def measure_load(
     wall = asyncio.run(everyone())
     served = sum(len(v) for v in kinds.values())
     every = [s for v in kinds.values() for s in v]
-    label = f"{len(chosen)} users at once, all requests"
+    pause = f"think {think:g} s" if think else "no think time"
+    label = f"{len(chosen)} users at once, {pause}: all requests"
     figures.add(label, "loaded", every)
     for kind, spent in sorted(kinds.items()):
-        figures.add(f"  {kind}", "loaded", spent)
+        figures.add(f"  {kind} ({pause})", "loaded", spent)
     figures.rows[label]["server cpu"] = [(cpu_seconds(pid) - cpu) / served]
     shown = ", ".join(f"{code}: {n}" for code, n in sorted(statuses.items()))
     figures.notes.append(
         f"{len(chosen)} users ({len(set(chosen))} distinct), {args.per_user} "
-        f"requests each, no think time: {served} requests in {wall:.1f} s, "
+        f"requests each, {pause}: {served} requests in {wall:.1f} s, "
         f"{served / wall:.1f} requests/s (statuses {shown})"
     )
 
@@ -960,7 +979,7 @@ def report(name: str, figures: Figures) -> None:
         "client on 127.0.0.1, sequential; loaded: with the other users at once)"
     )
     header = (
-        f"  {'measure':<48} {'n':>4} {'alone p50/p95/p99':>20} {'HTTP p50/p95/p99':>20} "
+        f"  {'measure':<56} {'n':>4} {'alone p50/p95/p99':>20} {'HTTP p50/p95/p99':>20} "
         f"{'loaded p50/p95/p99':>20} {'srv cpu':>8}"
     )
     print(header)
@@ -974,7 +993,7 @@ def report(name: str, figures: Figures) -> None:
         cells.append(_cell(hows.get("loaded"), TARGET_LOADED))
         cpu = hows.get("server cpu")
         shown = f"{cpu[0] * 1000:7.1f}" if cpu else ""
-        print(f"  {measure:<48} {n:>4} {cells[0]:>20} {cells[1]:>20} {cells[2]:>20} {shown:>8}")
+        print(f"  {measure:<56} {n:>4} {cells[0]:>20} {cells[1]:>20} {cells[2]:>20} {shown:>8}")
     for note in figures.notes:
         print(f"  {note}")
     print(
