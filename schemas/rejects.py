@@ -20,7 +20,6 @@ from pandera.config import ValidationDepth, config_context
 
 from auditor.errors import ExtractError
 from schemas import codes, table_spec
-from schemas.screen import breaks_no_row_rule
 from schemas.tables import MODELS
 
 ROW = "_row"
@@ -74,8 +73,6 @@ def key_text(key: Sequence[str]) -> pl.Expr:
 
 def rule_rejects(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Nulls, code lists, formats and ranges, as the table's pandera model states them."""
-    if breaks_no_row_rule(table, frame):
-        return no_rejects()  # one pass found nothing: pandera need not look
     model = MODELS[table]
     try:
         with config_context(

@@ -11,7 +11,7 @@ pandera itself finds the rows and the reasons (schemas.rejects.rule_rejects).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -34,16 +34,34 @@ FAULTS: dict[str, Fault] = {
 }
 
 
-def breaks_no_row_rule(table: str, frame: pl.DataFrame) -> bool:
-    """True when the table has the contract's shape and no row breaks a rule of its
-    model; False when pandera must look closer."""
-    schema = _schema(table)
-    if not _has_contract_shape(schema, frame):
+def breaks_no_row_rule(
+    table: str,
+    frame: pl.DataFrame,
+    parent_keys: Mapping[str, pl.Series] | None = None,
+    key: Sequence[str] = (),
+) -> bool:
+    """True when the table has the contract's shape, no row breaks a rule of its model,
+    (given ``parent_keys``: column -> the kept keys of the parent it refers to) every
+    non-empty reference names a kept parent row, and (given ``key``) no two rows have
+    the same key; False when pandera and the reference and key rules must look closer.
+
+    A format the parent's key column shares (a crn's, say) is not matched again on a
+    column that refers to it: when every reference names a kept parent row, each
+    value is one of the parent's keys, which all have that format.
+    """
+    parents = parent_keys or {}
+    if not _has_contract_shape(_schema(table), frame):
         return False
-    faults = _faults(table)
+    faults = _faults(table, frozenset(parents) & _formats_of_parents(table))
     if faults is None:
         return False
-    return not frame.select(pl.any_horizontal(faults)).item()
+    orphans = [
+        (pl.col(column).is_not_null() & ~pl.col(column).is_in(keys.implode())).any()
+        for column, keys in parents.items()
+    ]
+    doubles = [_repeated_key(key, frame.schema)] if key else []
+    found = frame.select(f.alias(str(n)) for n, f in enumerate([*faults, *orphans, *doubles]))
+    return not any(found.row(0))
 
 
 @cache
@@ -61,9 +79,9 @@ def _has_contract_shape(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> bool
 
 
 @cache
-def _faults(table: str) -> tuple[pl.Expr, ...] | None:
-    """One expression per rule, true when some row breaks it; None for a check this
-    does not know."""
+def _faults(table: str, unmatched: frozenset[str] = frozenset()) -> tuple[pl.Expr, ...] | None:
+    """One expression per rule, true when some row breaks it (the formats of the
+    ``unmatched`` columns left out); None for a check this does not know."""
     faults = []
     for name, column in _schema(table).columns.items():
         value = pl.col(name)
@@ -73,8 +91,35 @@ def _faults(table: str) -> tuple[pl.Expr, ...] | None:
             fault = FAULTS.get(check.name)
             if fault is None:
                 return None
-            faults.append(fault(value, check.statistics).fill_null(False).any())
+            if not (check.name == "str_matches" and name in unmatched):
+                faults.append(fault(value, check.statistics).fill_null(False).any())
     return tuple(faults)
+
+
+@cache
+def _formats_of_parents(table: str) -> frozenset[str]:
+    """The columns of ``table`` whose formats the parent key they refer to also has."""
+    shared = set()
+    for name, column in _schema(table).columns.items():
+        parent = (column.metadata or {}).get("references")
+        if parent is not None and _formats(table, name) <= _formats(*parent):
+            shared.add(name)
+    return frozenset(shared)
+
+
+def _formats(table: str, column: str) -> set[str]:
+    checks = _schema(table).columns[column].checks
+    return {c.statistics["pattern"] for c in checks if c.name == "str_matches"}
+
+
+def _repeated_key(key: Sequence[str], schema: pl.Schema) -> pl.Expr:
+    """True when two rows may share a key: a number key that does not strictly increase
+    down the table (the usual case, found without hashing), or fewer distinct keys
+    than rows."""
+    if len(key) == 1 and schema[key[0]].is_numeric():
+        return (pl.col(key[0]).diff() <= 0).fill_null(False).any()
+    same = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
+    return same.n_unique() < pl.len()
 
 
 def _anchored(pattern: str) -> str:

@@ -20,10 +20,12 @@ from schemas.rejects import (
     ROW,
     duplicate_rejects,
     key_text,
+    no_rejects,
     offender_manager_rejects,
     reference_rejects,
     rule_rejects,
 )
+from schemas.screen import breaks_no_row_rule
 
 REJECTS_SCHEMA = {
     "table": pl.String,
@@ -186,15 +188,13 @@ def _screen(
     read_keys: Mapping[tuple[str, str], pl.Series],
     as_of: dt.date,
 ) -> _Screened:
-    found = [rule_rejects(spec.name, frame), duplicate_rejects(frame, spec.key)]
-    unrejected = _without(frame, pl.concat(found))
-    for column in spec.columns:
-        if column.references is None:
-            continue
-        parent, parent_column = column.references
-        parent_kept = kept[parent][parent_column]
-        parent_read = read_keys[parent, parent_column]
-        found.append(reference_rejects(unrejected, column.name, parent, parent_kept, parent_read))
+    parent_keys = {
+        c.name: kept[c.references[0]][c.references[1]] for c in spec.columns if c.references
+    }
+    if breaks_no_row_rule(spec.name, frame, parent_keys, spec.key):
+        found = [no_rejects()]  # one pass found no rule, reference or key broken
+    else:
+        found = _row_and_reference_rejects(spec, frame, parent_keys, read_keys)
     rule = TABLE_RULES.get(spec.name)
     if rule is not None:
         found.append(rule(_without(frame, pl.concat(found)), as_of, kept))
@@ -202,6 +202,29 @@ def _screen(
     kept_rows = _without(frame, rejects)
     count = TableCount(spec.name, frame.height, kept_rows.height, frame.height - kept_rows.height)
     return _Screened(kept_rows.drop(ROW), _described(spec, frame, rejects), count)
+
+
+def _row_and_reference_rejects(
+    spec: TableSpec,
+    frame: pl.DataFrame,
+    parent_keys: Mapping[str, pl.Series],
+    read_keys: Mapping[tuple[str, str], pl.Series],
+) -> list[pl.DataFrame]:
+    """Rejects by the model's rules (pandera), keys, and references of the rows that
+    neither of those rejects."""
+    found = [rule_rejects(spec.name, frame), duplicate_rejects(frame, spec.key)]
+    unrejected = _without(frame, pl.concat(found))
+    for column in spec.columns:
+        if column.references is None:
+            continue
+        parent, parent_column = column.references
+        parent_read = read_keys[parent, parent_column]
+        found.append(
+            reference_rejects(
+                unrejected, column.name, parent, parent_keys[column.name], parent_read
+            )
+        )
+    return found
 
 
 def _without(frame: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from pandera.config import ValidationDepth, config_context
 
-from schemas import TABLE_NAMES
+from schemas import TABLE_NAMES, table_spec
 from schemas.examples import example_tables
 from schemas.screen import FAULTS, breaks_no_row_rule
 from schemas.tables import MODELS
@@ -101,3 +101,28 @@ def test_random_values_changed(seed: int) -> None:
 def test_a_column_of_another_type_is_left_to_pandera() -> None:
     frame = example_tables()["events"].with_columns(pl.col("event_number").cast(pl.Int32))
     assert not breaks_no_row_rule("events", frame)
+
+
+def _references(table: str) -> dict[str, tuple[str, str]]:
+    return {c.name: c.references for c in table_spec(table).columns if c.references}
+
+
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_a_repeated_key_is_left_to_the_key_rule(table: str) -> None:
+    frame = example_tables()[table]
+    key = table_spec(table).key
+    assert breaks_no_row_rule(table, frame, key=key)
+    assert not breaks_no_row_rule(table, pl.concat([frame, frame.head(1)]), key=key)
+
+
+@pytest.mark.parametrize("table", [t for t in TABLE_NAMES if _references(t)])
+def test_a_reference_to_no_kept_parent_row_is_left_to_the_reference_rule(table: str) -> None:
+    tables = example_tables()
+    frame = tables[table]
+    parents = {c: tables[p][k] for c, (p, k) in _references(table).items()}
+    assert breaks_no_row_rule(table, frame, parents)
+    for column, keys in parents.items():
+        used = frame[column].drop_nulls()
+        if used.len():
+            fewer = {**parents, column: keys.filter(keys != used[0])}
+            assert not breaks_no_row_rule(table, frame, fewer)
