@@ -57,7 +57,7 @@ class DemoPlan:
     folder: Path
     persons: int = 3000
     seed: int = 1
-    days: int = 30
+    days: int = 65  # a quarter of working days: enough history for the trends
     end: dt.date = dt.date(2026, 11, 25)
 
 

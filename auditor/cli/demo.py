@@ -28,7 +28,7 @@ def demo(
         Path, typer.Option("--dir", help="The demo's own folder; emptied and refilled.")
     ] = DEFAULT_FOLDER,
     persons: Annotated[int, typer.Option(help="Persons in the demo caseload.")] = 3000,
-    days: Annotated[int, typer.Option(help="Working days to audit, one run each.")] = 30,
+    days: Annotated[int, typer.Option(help="Working days to audit, one run each.")] = 65,
     seed: Annotated[int, typer.Option(help="Random seed: the same arguments, the same demo.")] = 1,
     end: Annotated[
         str | None,
