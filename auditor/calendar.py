@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import TYPE_CHECKING
 
-import holidays
-import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FIRST_YEAR = 1990
 LAST_YEAR = 2075
@@ -27,6 +29,8 @@ LAST_YEAR = 2075
 @cache
 def bank_holidays() -> tuple[dt.date, ...]:
     """England and Wales bank holidays from FIRST_YEAR to LAST_YEAR, sorted."""
+    import holidays  # on first need: `auditor checks` and `--help` do without it
+
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1))
     return tuple(sorted(calendar))
 
@@ -69,12 +73,16 @@ def working_days_after(start: dt.date, end: dt.date) -> int:
     ``start`` has been open on ``end``."""
     if end <= start:
         return 0
+    import numpy as np
+
     one = dt.timedelta(days=1)
     return int(np.busday_count(start + one, end + one, busdaycal=_busday_calendar()))
 
 
 @cache
 def _busday_calendar() -> np.busdaycalendar:
+    import numpy as np
+
     return np.busdaycalendar(holidays=list(bank_holidays()))
 
 
