@@ -153,7 +153,7 @@ class StoredException(Base):
         # PostgreSQL: pattern ops, so that a CRN search (LIKE 'X12%') can use it whatever
         # the database's collation (equality still can).
         Index(None, "crn", postgresql_ops={"crn": "varchar_pattern_ops"}),
-        # The worklist (auditor/store/worklist.py). Its counts' two grouped queries each
+        # The worklist (auditor/store/worklist/). Its counts' two grouped queries each
         # read one of the first two alone, in its order: no table, no sort. Its pages are
         # the first rows of the others, by status: severity then due date (the severity
         # and due-date sorts, read a severity at a time), first seen (age), CRN.

@@ -1,6 +1,6 @@
 """Exports of the worklist's current filter: CSV and XLSX, streamed, scoped like the page.
 
-The rows are read a keyset page at a time (auditor/store/worklist.py ``all_rows``), so
+The rows are read a keyset page at a time (auditor/store/worklist/ ``all_rows``), so
 an export of 300,000 rows never holds them all. CSV goes out as it is written; XLSX
 is written by xlsxwriter in its constant-memory mode to a temporary file, then sent
 in chunks. Text that a spreadsheet would take for a formula (starting with = + - @) is

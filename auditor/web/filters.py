@@ -4,7 +4,7 @@ Filters live in the URL (``/exceptions?team=N07T01&severity=high&sort=due``), so
 filtered list can be bookmarked, shared and linked from an email. A value that is not
 one of a filter's choices is dropped and reported (the page says which), never an
 error page. With no ``status`` the list shows open exceptions; with no ``triage``,
-what is still to do (auditor/store/worklist.py).
+what is still to do (auditor/store/worklist/).
 """
 
 from __future__ import annotations
