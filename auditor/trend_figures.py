@@ -146,23 +146,33 @@ def nearest_rank(sorted_days: list[int], p: float) -> int | None:
     return sorted_days[max(1, math.ceil(p * len(sorted_days))) - 1]
 
 
-def trends(connection: Connection, selection: Selection) -> Trends:
-    """Every figure of a selection."""
+PARTS = frozenset({"rate", "by-check", "ageing", "fix", "league", "measures"})
+NEEDS = {  # what each chart draws from (charts.CHARTS); the page needs every part
+    "rate": {"rate"}, "by-check": {"by-check"}, "flows": {"rate"}, "ageing": {"ageing"},
+    "fix": {"fix"}, "measures": {"measures"},
+}  # fmt: skip
+
+
+def trends(connection: Connection, selection: Selection, parts: frozenset[str] = PARTS) -> Trends:
+    """The figures of a selection: every part, or only those named (the others empty)."""
     runs = reads.runs_in_period(connection, selection)
     dates = {run.run_id: run.as_of for run in runs}
-    totals = reads.run_totals(connection, selection)
-    by_check_rows = reads.check_totals(connection, selection)
+    totals = reads.run_totals(connection, selection) if parts & {"rate", "by-check"} else []
+    checks = reads.check_totals(connection, selection) if parts & {"by-check", "fix"} else []
+    wanted = parts.__contains__
+    first_seen = reads.open_first_seen(connection, selection) if wanted("ageing") else []
     return Trends(
         selection=selection,
-        rate=tuple(_rate_points(runs, totals)),
-        by_check=_by_check(runs, totals, by_check_rows),
-        flows=tuple(_flows(dates, totals)),
-        ageing=tuple(_ageing(reads.open_first_seen(connection, selection), selection.until)),
-        fixes=tuple(_fixes(reads.fix_days(connection, selection), by_check_rows)),
-        league=tuple(_league(connection, selection, runs)),
-        measures=tuple(_measures(dates, reads.measure_totals(connection, selection))),
+        rate=tuple(_rate_points(runs, totals)) if wanted("rate") else (),
+        by_check=_by_check(runs, totals, checks) if wanted("by-check") else {},
+        flows=tuple(_flows(dates, totals)) if wanted("rate") else (),
+        ageing=tuple(_ageing(first_seen, selection.until)) if wanted("ageing") else (),
+        fixes=tuple(_fixes(reads.fix_days(connection, selection), checks)) if wanted("fix") else (),
+        league=tuple(_league(connection, selection, runs)) if wanted("league") else (),
+        measures=tuple(_measures(dates, reads.measure_totals(connection, selection)))
+        if wanted("measures") else (),
         changes=tuple(config_changes(runs)),
-    )
+    )  # fmt: skip
 
 
 def _rate_points(runs: list[RunPoint], totals: list[tuple[Any, ...]]) -> list[RatePoint]:

@@ -8,11 +8,14 @@ less for the page.
 
 The store: ``--runs`` working days of runs (504: two years), ``--teams`` teams in 20
 providers, the 18 checks; per run a check_counts row for every team and check, a
-team_run_totals row per team, a provider_check_totals row per provider and check,
+team_run_totals row per team, provider_run_totals and provider_check_totals rows per
+provider (and check),
 measures at every level; 30 open exceptions per team and 300 resolved ones. Prints the
 p50 and p95 of GET /trends (in process, through the whole app: sign-in cookie, queries,
-template) for a senior manager of all providers (the default 6 months, and 2 years), of
-one provider, and an SPO of one team, then each chart's SVG.
+template) with the figures cache emptied before each request, for a senior manager of
+all providers (the default 6 months, 2 years, one check), of one provider, and an SPO of
+one team; then the page with its six charts as a browser loads them; then each chart
+alone.
 """
 
 from __future__ import annotations
@@ -59,8 +62,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--teams", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=504)
     parser.add_argument("--postgres", default=os.environ.get("AUDITOR_TEST_POSTGRES_URL"))
+    parser.add_argument("--keep", type=Path, help="Build the SQLite store here and keep it "
+                        "(an existing one is timed as it is).")  # fmt: skip
     args = parser.parse_args(argv)
     print(f"{args.runs} runs × {args.teams} teams × {len(CHECKS)} checks")
+    if args.keep:
+        bench("SQLite", f"sqlite:///{args.keep.resolve()}", args, fresh=not args.keep.exists())
+        return
     with tempfile.TemporaryDirectory() as folder:
         bench("SQLite", f"sqlite:///{Path(folder) / 'trends.db'}", args)
     if args.postgres:
@@ -68,12 +76,14 @@ def main(argv: list[str] | None = None) -> None:
             bench("PostgreSQL", url, args)
 
 
-def bench(label: str, url: str, args: argparse.Namespace) -> None:
+def bench(label: str, url: str, args: argparse.Namespace, fresh: bool = True) -> None:
     store = open_store(StoreSettings(url=url))
     store.upgrade()
-    started = time.perf_counter()
-    fill(store, args.teams, args.runs)
-    print(f"\n{label}: store filled in {time.perf_counter() - started:.0f} s")
+    if fresh:
+        started = time.perf_counter()
+        fill(store, args.teams, args.runs)
+        print(f"\n{label}: store filled in {time.perf_counter() - started:.0f} s")
+        add_users(store)
     serve_times(store, url)
     store.dispose()
 
@@ -132,6 +142,10 @@ def _one_run(
                      on="team_code").with_columns(run_id=run_id, active_persons=120,
                                                   active_events=130)  # fmt: skip
     write(connection, "team_run_totals", team)
+    per_provider = team.group_by("provider_code").agg(
+        pl.col("open", "new", "reopened", "resolved", "active_persons", "active_events").sum()
+    )
+    write(connection, "provider_run_totals", per_provider.with_columns(run_id=run_id))
     provider = (
         counts.join(team.select("team_code", "provider_code"), on="team_code")
         .group_by("provider_code", "check")
@@ -187,29 +201,58 @@ def write(connection: Connection, table: str, frame: pl.DataFrame) -> None:
     cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows.iter_rows())
 
 
+def add_users(store: Store) -> None:
+    add_user(store, "boss", "Boss", "senior_manager", password=PASSWORD, all_scope=True)
+    add_user(store, "prov", "Prov", "senior_manager", password=PASSWORD, providers=["P03"])
+    add_user(store, "spo", "Spo", "spo", password=PASSWORD, staff_code="ST00042")
+
+
 def serve_times(store: Store, url: str) -> None:
     from starlette.testclient import TestClient
 
     from auditor.web.app import build_app
+    from auditor.web.trends import CACHE
 
-    add_user(store, "boss", "Boss", "senior_manager", password=PASSWORD, all_scope=True)
-    add_user(store, "prov", "Prov", "senior_manager", password=PASSWORD, providers=["P03"])
-    add_user(store, "spo", "Spo", "spo", password=PASSWORD, staff_code="ST00042")
     os.environ.setdefault("AUDITOR_SESSION_SECRET", "benchmark-" + "k" * 32)
     app = build_app(parse_settings({"store": {"url": url}}), store)
-    for user, path in (("boss", "/trends"), ("boss", "/trends?period=24m"),
-                       ("boss", "/trends?check=rsr_missing"), ("prov", "/trends"),
-                       ("spo", "/trends?period=24m")):  # fmt: skip
-        with TestClient(app) as client:
-            client.post("/login", data={"username": user, "password": PASSWORD,
-                                        "csrf_token": _csrf(client)})  # fmt: skip
-            report(f"GET {path} as {user}", lambda c=client, p=path: _get(c, p))
-    with TestClient(app) as client:
-        client.post("/login", data={"username": "boss", "password": PASSWORD,
+    clients = {}
+    for user in ("boss", "prov", "spo"):
+        clients[user] = client = TestClient(app)
+        client.post("/login", data={"username": user, "password": PASSWORD,
                                     "csrf_token": _csrf(client)})  # fmt: skip
-        for name in ("rate", "by-check", "flows", "ageing", "fix", "measures"):
-            report(f"GET /trends/charts/{name}.svg as boss",
-                   lambda c=client, n=name: _get(c, f"/trends/charts/{n}.svg"))  # fmt: skip
+    print("  the page, figures not cached (the first view after a run):")
+    for user, path in PAGES:
+        report(f"GET {path} as {user}", lambda c=clients[user], p=path: _cold(c, p, CACHE))
+    print("  the page with its six charts, as a browser loads it (figures read once):")
+    for user, path in PAGES[:2]:
+        report(f"GET {path} + 6 charts as {user}",
+               lambda c=clients[user], p=path: _with_charts(c, p, CACHE))  # fmt: skip
+    print("  one chart, figures not cached:")
+    for name in CHART_NAMES:
+        report(f"GET /trends/charts/{name}.svg as boss",
+               lambda n=name: _cold(clients["boss"], f"/trends/charts/{n}.svg", CACHE))  # fmt: skip
+    for client in clients.values():
+        client.close()
+
+
+PAGES = [
+    ("boss", "/trends"), ("boss", "/trends?period=24m"), ("boss", "/trends?check=rsr_missing"),
+    ("prov", "/trends"), ("prov", "/trends?period=24m"), ("spo", "/trends?period=24m"),
+]  # fmt: skip
+CHART_NAMES = ("rate", "by-check", "flows", "ageing", "fix", "measures")
+
+
+def _cold(client: Any, path: str, cache: Any) -> None:
+    cache.clear()
+    _get(client, path)
+
+
+def _with_charts(client: Any, path: str, cache: Any) -> None:
+    cache.clear()
+    _get(client, path)
+    query = path.partition("?")[2]
+    for name in CHART_NAMES:
+        _get(client, f"/trends/charts/{name}.svg?{query}")
 
 
 def _csrf(client: Any) -> str:

@@ -4,6 +4,7 @@
   and its exceptions after the run, summed over the checks of check_counts. A team with
   cases and no exception has a row of zeros; a team with exceptions and no case (its
   cases moved away, say) has a row with no cases.
+- ``provider_run_totals``: the team rows summed per provider.
 - ``provider_check_totals``: check_counts summed per provider and check, the provider
   of each team being the one of this run's cases, else of the run's teams table.
 - ``runs.config_fingerprint`` and ``config_description``: the configuration in force.
@@ -15,11 +16,12 @@ import polars as pl
 from sqlalchemy import Connection, Table, update
 
 from auditor.store.bulk import insert_frame
-from auditor.store.models import ProviderCheckTotal, Run, TeamRunTotal
+from auditor.store.models import ProviderCheckTotal, ProviderRunTotal, Run, TeamRunTotal
 from auditor.trends_recording import CASES_SCHEMA, ConfigInForce
 
 TEAM_TOTALS: Table = TeamRunTotal.__table__  # type: ignore[assignment]
 PROVIDER_TOTALS: Table = ProviderCheckTotal.__table__  # type: ignore[assignment]
+PROVIDER_RUNS: Table = ProviderRunTotal.__table__  # type: ignore[assignment]
 TALLIES = ("open", "new", "reopened", "resolved")
 
 
@@ -35,7 +37,9 @@ def write_trend_totals(
     check_counts (check, team_code and the tallies); ``teams``: team_code,
     provider_code of the run's extract."""
     providers = _provider_of_teams(cases, teams)
-    insert_frame(connection, TEAM_TOTALS, team_totals(cases, counts, providers), run_id=run_id)
+    per_team = team_totals(cases, counts, providers)
+    insert_frame(connection, TEAM_TOTALS, per_team, run_id=run_id)
+    insert_frame(connection, PROVIDER_RUNS, provider_run_totals(per_team), run_id=run_id)
     insert_frame(connection, PROVIDER_TOTALS, provider_totals(counts, providers), run_id=run_id)
     if config is not None:
         values = {
@@ -57,6 +61,18 @@ def team_totals(cases: pl.DataFrame, counts: pl.DataFrame, providers: pl.DataFra
         .select("team_code", "provider_code", "active_persons", "active_events", *TALLIES)
         .sort("team_code", nulls_last=True)
     )
+
+
+def provider_run_totals(per_team: pl.DataFrame) -> pl.DataFrame:
+    """team_totals summed per provider (the cases stay null where no team had them)."""
+    cases = [pl.col(c).sum().cast(pl.Int64).alias(c) for c in ("active_persons", "active_events")]
+    recorded = pl.col("active_persons").is_not_null().any().alias("recorded")
+    summed = per_team.group_by("provider_code").agg(
+        *cases, recorded, *[pl.col(c).sum().cast(pl.Int64) for c in TALLIES]
+    )
+    unrecorded = [pl.when(pl.col("recorded")).then(pl.col(c)).alias(c)
+                  for c in ("active_persons", "active_events")]  # fmt: skip
+    return summed.with_columns(unrecorded).drop("recorded").sort("provider_code", nulls_last=True)
 
 
 def provider_totals(counts: pl.DataFrame, providers: pl.DataFrame) -> pl.DataFrame:

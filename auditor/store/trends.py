@@ -38,7 +38,7 @@ from sqlalchemy import (
 from auditor.store.directory import TEAMS
 from auditor.store.models import CheckCount, MeasureFigure, Run
 from auditor.store.scope import EXCEPTIONS, Scope, of_providers, visible
-from auditor.store.trend_totals import PROVIDER_TOTALS, TALLIES, TEAM_TOTALS
+from auditor.store.trend_totals import PROVIDER_RUNS, PROVIDER_TOTALS, TALLIES, TEAM_TOTALS
 
 COUNTS: Table = CheckCount.__table__  # type: ignore[assignment]
 MEASURES: Table = MeasureFigure.__table__  # type: ignore[assignment]
@@ -90,19 +90,15 @@ def runs_in_period(connection: Connection, selection: Selection) -> list[RunPoin
 def run_totals(connection: Connection, selection: Selection) -> list[tuple[Any, ...]]:
     """Per run: open, new, reopened, resolved, active persons (null when no row of the
     run recorded them) of the selection; with a check chosen, that check's tallies."""
-    cases = func.sum(TEAM_TOTALS.c.active_persons)
+    table = PROVIDER_RUNS if selection.by_provider else TEAM_TOTALS
+    cases = func.sum(table.c.active_persons)
+    seen = _teams_clause(table, selection)
     if selection.check is None:
-        tallies = [func.sum(TEAM_TOTALS.c[name]) for name in TALLIES]
-        query = select(TEAM_TOTALS.c.run_id, *tallies, cases)
-        return _by_run(connection, query.where(_teams_clause(TEAM_TOTALS, selection)), selection)
-    case_rows = dict(
-        (row[0], row[1])
-        for row in _by_run(
-            connection,
-            select(TEAM_TOTALS.c.run_id, cases).where(_teams_clause(TEAM_TOTALS, selection)),
-            selection,
-        )
-    )
+        tallies = [func.sum(table.c[name]) for name in TALLIES]
+        query = select(table.c.run_id, *tallies, cases)
+        return _by_run(connection, query.where(seen), selection)
+    by_run = _by_run(connection, select(table.c.run_id, cases).where(seen), selection)
+    case_rows = {run_id: count for run_id, count in by_run}
     per_check = {
         run_id: tallies for run_id, _check, *tallies in check_totals(connection, selection)
     }

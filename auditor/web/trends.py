@@ -12,17 +12,21 @@ worklist with that filter. matplotlib is imported only when a chart is drawn.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import Route
 
+from auditor.store import repository
 from auditor.store.scope import Scope
 from auditor.store.trends import Selection
 from auditor.store.worklist import AGE_BANDS, teams_in_scope
-from auditor.trend_figures import LEAGUE_ROWS, Trends, months_before, trends
+from auditor.trend_figures import LEAGUE_ROWS, NEEDS, PARTS, Trends, months_before, trends
 from auditor.trend_tables import as_csv, cell, tables
 from auditor.web.app import Visit, page
 from checks.registry import REGISTRY
@@ -87,7 +91,42 @@ def selection_of(scope: Scope, wanted: Wanted, as_of: dt.date) -> Selection:
     return Selection(scope, since, as_of, wanted.provider, wanted.team, wanted.check)
 
 
-def _read(visit: Visit) -> tuple[Wanted, Trends, list[dict[str, object]]] | Response:
+class FiguresCache:
+    """The figures of the latest selections, by store, latest run and selection: they
+    change only when a run is stored (people's triage moves none of them), so the page
+    and its six charts, requested together, read the store once."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self.held: OrderedDict[tuple[Any, ...], Trends] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, visit: Visit, selection: Selection, parts: frozenset[str]) -> Trends:
+        with visit.store.reading() as connection:
+            latest = repository.latest_run_id(connection)
+            base = (visit.store.where, latest, selection)
+            with self.lock:
+                held = self.held.get((*base, PARTS)) or self.held.get((*base, parts))
+            if held is not None:
+                return held
+            figures = trends(connection, selection, parts)
+        with self.lock:
+            self.held[(*base, parts)] = figures
+            while len(self.held) > self.size:
+                self.held.popitem(last=False)
+        return figures
+
+    def clear(self) -> None:
+        with self.lock:
+            self.held.clear()
+
+
+CACHE = FiguresCache()
+
+
+def _read(
+    visit: Visit, parts: frozenset[str] = PARTS
+) -> tuple[Wanted, Trends, list[dict[str, object]]] | Response:
     user = visit.user
     if not user.reads_exceptions:
         return visit.error(403, "You cannot see case records", "Your role manages users only.")
@@ -99,7 +138,7 @@ def _read(visit: Visit) -> tuple[Wanted, Trends, list[dict[str, object]]] | Resp
         if as_of is None:
             return visit.render("trends/page.html", nav="trends", wanted=wanted, figures=None,
                                 teams=teams, filter_problems=[])  # fmt: skip
-        figures = trends(connection, selection_of(scope, wanted, as_of))
+    figures = CACHE.get(visit, selection_of(scope, wanted, as_of), parts)
     return wanted, figures, teams
 
 
@@ -124,7 +163,7 @@ def chart_svg(visit: Visit) -> Response:
     name = visit.request.path_params["name"]
     if name not in CHART_TITLES:
         return visit.error(404, "Page not found", "There is no such chart.")
-    read = _read(visit)
+    read = _read(visit, frozenset(NEEDS[name]))
     if isinstance(read, Response):
         return read
     from auditor.charts import render

@@ -165,3 +165,25 @@ def test_each_chart_is_an_svg_with_labelled_axes(site: dict[str, TestClient], na
 def test_an_unknown_chart_or_table_is_not_found(site: dict[str, TestClient]) -> None:
     assert site["boss"].get("/trends/charts/nope.svg").status_code == 404
     assert site["boss"].get("/trends/data/nope.csv").status_code == 404
+
+
+def test_a_new_run_shows_at_once(site: dict[str, TestClient], store: Store) -> None:
+    before = headline(site["boss"].get("/trends").text, "open")
+    with store.writing() as connection:
+        connection.execute(text(
+            "INSERT INTO runs (id, as_of, started_at, finished_at, source, status) "
+            "VALUES (5, '2026-11-11', '2026-11-11 06:00:00', '2026-11-11 06:01:00', 't', "
+            "'succeeded')"))  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO team_run_totals (run_id, team_code, provider_code, active_persons, "
+            "active_events, open, new, reopened, resolved) "
+            "VALUES (5, 'T1', 'P1', 80, 80, 40, 38, 0, 0)"))  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO provider_run_totals (run_id, provider_code, active_persons, "
+            "active_events, open, new, reopened, resolved) "
+            "VALUES (5, 'P1', 80, 80, 40, 38, 0, 0)"))  # fmt: skip
+
+    after = site["boss"].get("/trends").text
+
+    assert before == cell(3) and headline(after, "open") == cell(40)
+    assert headline(after, "rate") == cell(50.0)

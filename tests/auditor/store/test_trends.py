@@ -209,6 +209,19 @@ def test_demo_run_records_its_cases_and_configuration(demo_store: Store) -> None
             """SELECT SUM(open) FROM check_counts
                       WHERE run_id = (SELECT MAX(id) FROM runs)""",
         )
+        by_provider = sql(
+            connection,
+            """SELECT run_id, provider_code, active_persons, open,
+                          new, reopened, resolved FROM provider_run_totals
+                          ORDER BY run_id, provider_code""",
+        )
+        summed = sql(
+            connection,
+            """SELECT run_id, provider_code, SUM(active_persons),
+                     SUM(open), SUM(new), SUM(reopened), SUM(resolved) FROM team_run_totals
+                     GROUP BY run_id, provider_code ORDER BY run_id, provider_code""",
+        )
+    assert by_provider == summed and len(summed) >= 8
     assert unrecorded == [(0,)]
     assert 0 < persons[0][0] <= 500
     assert totals == counted
