@@ -244,8 +244,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                if exc.status_code == 404 else str(exc.detail))  # fmt: skip
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=exc.status_code)
-    visit = Visit(request, web, None)
-    return visit.render("error.html", status=exc.status_code, title=title, message=message)
+    return await run_in_threadpool(_error_page, request, web, exc.status_code, title, message)
+
+
+def _error_page(request: Request, web: Web, status: int, title: str, message: str) -> Response:
+    """An error page with the header of whoever is signed in (their navigation and
+    sign-out), or of nobody."""
+    caller = identify(request, web.store, web.settings.web) if "session" in request.scope else None
+    return Visit(request, web, caller).render("error.html", status=status, title=title,
+                                              message=message)  # fmt: skip
 
 
 async def _crash(request: Request, exc: Exception) -> Response:

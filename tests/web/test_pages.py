@@ -205,6 +205,18 @@ def test_home_is_the_worklist_or_for_a_sysadmin_the_users(
     assert browsers.new().get("/").headers["location"] == "/login"
 
 
+def test_a_page_that_does_not_exist_keeps_the_signed_in_header(
+    people: dict[str, UserRecord], browsers: Browsers
+) -> None:
+    signed_in = browsers.signed_in("ada").get("/no-such-page")
+    signed_out = browsers.new().get("/no-such-page")
+
+    assert signed_in.status_code == signed_out.status_code == 404
+    assert "Page not found" in signed_in.text and "Page not found" in signed_out.text
+    assert 'href="/exceptions"' in signed_in.text and "Sign out" in signed_in.text
+    assert "Sign out" not in signed_out.text
+
+
 def test_the_users_page_is_the_sysadmins_only(
     people: dict[str, UserRecord], browsers: Browsers
 ) -> None:
