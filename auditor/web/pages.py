@@ -93,7 +93,13 @@ def exception_list(visit: Visit) -> Response:
     )  # fmt: skip
 
 
-def exception_page(visit: Visit, errors: list[str] | None = None, status: int = 200) -> Response:
+# The field an action's error is about: its form opens again, the field marked.
+ACTION_FIELDS = {"snooze": "snooze-until", "dispute": "dispute-reason"}
+
+
+def exception_page(
+    visit: Visit, errors: list[str] | None = None, status: int = 200, failed: str = ""
+) -> Response:
     scope = readable_scope(visit)
     if scope is None:
         return _no_cases(visit)
@@ -108,7 +114,9 @@ def exception_page(visit: Visit, errors: list[str] | None = None, status: int = 
     return visit.render(
         "exceptions/detail.html", status=status, nav="exceptions", exception=detail,
         check=check_info(detail["check"]), admins=admins,
-        errors=[(error, None) for error in errors or []],
+        errors=[(error, _field_link(failed)) for error in errors or []],
+        failed=failed if failed in ACTION_FIELDS else "",
+        entered={name: visit.field(name) for name in ("until", "reason")},
         max_snooze_days=visit.web.settings.web.max_snooze_days,
         back=_back(visit), labels=TRIAGE_LABELS,
     )  # fmt: skip
@@ -131,7 +139,7 @@ def exception_action(visit: Visit) -> Response:
     except ChangeConflict as exc:
         return exception_page(visit, [_sentence(str(exc))], status=409)
     except TriageRefused as exc:
-        return exception_page(visit, [_sentence(str(exc))], status=400)
+        return exception_page(visit, [_sentence(str(exc))], status=400, failed=action)
     visit.request.session["flash"] = f"Exception {exception_id}: {LABELS.get(action, action)}."
     return RedirectResponse(f"/exceptions/{exception_id}", status_code=303)
 
@@ -158,6 +166,11 @@ def bulk_action(visit: Visit) -> Response:
     outcomes = apply_many(visit.store, selected, visit.user.username, change, scope=scope)
     visit.request.session.update(_bulk_flash(action, outcomes))
     return RedirectResponse(back, status_code=303)
+
+
+def _field_link(action: str) -> str | None:
+    field = ACTION_FIELDS.get(action)
+    return f"#{field}" if field else None
 
 
 def check_info(name: str) -> dict[str, Any]:

@@ -419,6 +419,37 @@ def test_an_action_that_cannot_be_made_says_why_and_changes_nothing(
     assert stored(store, ours) == before
 
 
+@pytest.mark.parametrize(
+    ("action", "fields", "field", "kept"),
+    [
+        ("snooze", {"until": "2026-12-31"}, "snooze-until", 'value="2026-12-31"'),
+        (
+            "dispute",
+            {"reason": " "},
+            "dispute-reason",
+            'class="govuk-textarea govuk-textarea--error"',
+        ),
+    ],
+)
+def test_a_refused_snooze_or_dispute_opens_its_form_again_at_the_field(
+    people: dict[str, UserRecord],
+    browsers: Browsers,
+    ours: int,
+    action: str,
+    fields: dict[str, str],
+    field: str,
+    kept: str,
+) -> None:
+    answer = act(browsers.signed_in("sam"), ours, action, **fields)
+
+    assert answer.status_code == 400
+    assert f'<a href="#{field}">' in answer.text  # the error summary links to the field
+    assert f'id="{field}-error"' in answer.text and f'{field}-error"' in answer.text
+    form = answer.text.split(f'for="{field}"')[0].rsplit("<details", 1)[1]
+    assert form.startswith(' class="govuk-details" open>')
+    assert kept in answer.text  # the field marked, what was entered kept
+
+
 def test_an_admin_may_not_rule_on_a_dispute(
     store: Store, people: dict[str, UserRecord], browsers: Browsers, ours: int
 ) -> None:
