@@ -21,7 +21,7 @@ from auditor.trend_figures import SPLIT_LINES, RatePoint, Trends
 COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#28a197", "#b58840")
 INK, GRID = "#0b0c0c", "#b1b4b6"
 WIDTH = 9.0  # inches; 72 points each in the SVG
-AXES = (0.09, 0.2, 0.68, 0.7)  # left, bottom, width, height: leaves room for a legend
+AXES = (0.09, 0.2, 0.6, 0.7)  # left, bottom, width, height: leaves room for a legend
 BAR_AXES = (0.3, 0.15, 0.65, 0.78)
 Drawing = Callable[[Any, Trends], None]
 
@@ -75,9 +75,11 @@ def _style() -> Any:
     })  # fmt: skip
 
 
-def _time_axes(figure: Any, trends: Trends, ylabel: str) -> Any:
+def _time_axes(
+    figure: Any, trends: Trends, ylabel: str, xlabel: str = "As-of date of the run"
+) -> Any:
     axes = figure.add_axes(AXES)
-    axes.set_xlabel("As-of date of the run")
+    axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     _mark_changes(axes, trends)
     _date_ticks(axes)
@@ -107,21 +109,27 @@ def _line(axes: Any, points: tuple[RatePoint, ...], label: str, colour: str) -> 
 
 def _legend(axes: Any) -> None:
     if axes.get_legend_handles_labels()[0]:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=10)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9.5)
+
+
+def _rate_limits(axes: Any, *series: tuple[RatePoint, ...]) -> None:
+    values = [p.rate for points in series for p in points if p.rate is not None]
+    axes.set_ylim(0, max([*values, 1.0]) * 1.12)
 
 
 def _draw_rate(figure: Any, trends: Trends) -> None:
     axes = _time_axes(figure, trends, "Open exceptions per 100 active cases")
     _line(axes, trends.rate, "All selected", COLOURS[0])
-    axes.set_ylim(bottom=0)
+    _rate_limits(axes, trends.rate)
     _legend(axes)
 
 
 def _draw_by_check(figure: Any, trends: Trends) -> None:
     axes = _time_axes(figure, trends, "Open exceptions per 100 active cases")
-    for colour, check in zip(COLOURS, top_checks(trends), strict=False):
+    shown = top_checks(trends)
+    for colour, check in zip(COLOURS, shown, strict=False):
         _line(axes, trends.by_check[check], check.replace("_", " "), colour)
-    axes.set_ylim(bottom=0)
+    _rate_limits(axes, *(trends.by_check[check] for check in shown))
     _legend(axes)
 
 
@@ -136,7 +144,7 @@ def top_checks(trends: Trends) -> list[str]:
 
 
 def _draw_flows(figure: Any, trends: Trends) -> None:
-    axes = _time_axes(figure, trends, "Exceptions per week")
+    axes = _time_axes(figure, trends, "Exceptions per week", "Week (Monday to Sunday)")
     weeks = [flow.week + dt.timedelta(days=2) for flow in trends.flows]
     axes.bar([w - dt.timedelta(days=1) for w in weeks], [f.inflow for f in trends.flows],
              width=2.4, color=COLOURS[1], label="Inflow: new and reopened")  # fmt: skip
