@@ -107,7 +107,9 @@ def test_the_senior_manager_s_headlines_are_the_store_s(
     page = signed_in(world, chromium, "senior_manager")
     latest = "(select max(id) from runs where status = 'succeeded')"
     opened = world.sql(f"select sum(open) as n from check_counts where run_id = {latest}")
-    cases = world.sql(f"select sum(active_persons) as n from team_run_totals where run_id = {latest}")
+    cases = world.sql(
+        f"select sum(active_persons) as n from team_run_totals where run_id = {latest}"
+    )
 
     assert page.inner_text("#headline-open") == cell(opened[0]["n"])
     assert page.inner_text("#headline-cases") == cell(cases[0]["n"])
