@@ -131,6 +131,10 @@ class Reconciliation:
     updates: pl.DataFrame  # id and MUTABLE: only exceptions that changed
     history: pl.DataFrame  # HISTORY_SCHEMA: one row per change
     counts: pl.DataFrame  # COUNT_SCHEMA: per check and team, after the run
+    # The run's as-of date: the last_seen of every exception open after the run (open
+    # exactly when found). An exception still failing as it was is not among the
+    # updates: the store moves every open one's last_seen in one statement.
+    seen_on: dt.date
 
 
 def reconcile(
@@ -154,6 +158,7 @@ def reconcile(
         updates=_updates(state),
         history=_history(state),
         counts=_counts(state),
+        seen_on=as_of,
     )
 
 
@@ -302,7 +307,8 @@ def _triage_event(day: pl.Expr) -> pl.Expr:
 
 
 def _updates(state: pl.DataFrame) -> pl.DataFrame:
-    changed = [pl.col(c).ne_missing(pl.col(f"was_{c}")) for c in MUTABLE]
+    """The exceptions that changed, last_seen aside (see Reconciliation.seen_on)."""
+    changed = [pl.col(c).ne_missing(pl.col(f"was_{c}")) for c in MUTABLE if c != "last_seen"]
     return state.filter(~pl.col("is_new") & pl.any_horizontal(changed)).select("id", *MUTABLE)
 
 

@@ -157,8 +157,16 @@ def write_changes(
         connection, EXCEPTIONS, changes.inserts, dispute_reason=None, triage_by=None, triage_at=None
     )
     update_by_id(connection, EXCEPTIONS, changes.updates)
+    _mark_seen(connection, changes.seen_on)
     insert_frame(connection, HISTORY, changes.history, at=at, run_id=run_id, person=None)
     insert_frame(connection, CheckCount.__table__, changes.counts, run_id=run_id)  # type: ignore[arg-type]
+
+
+def _mark_seen(connection: Connection, day: dt.date) -> None:
+    """last_seen = day for every open exception (open after a run = found by it), in
+    one statement: the everyday still-open exception costs no row sent from Python."""
+    stale = (EXCEPTIONS.c.status == "open") & (EXCEPTIONS.c.last_seen != day)
+    connection.execute(update(EXCEPTIONS).where(stale).values(last_seen=day))
 
 
 def now() -> dt.datetime:

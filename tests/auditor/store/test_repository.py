@@ -52,6 +52,29 @@ def test_written_changes_read_back_as_known_exceptions(store: Store) -> None:
     ]  # fmt: skip
 
 
+def test_a_run_moves_last_seen_of_the_exceptions_it_found_and_no_other(store: Store) -> None:
+    def run(day: dt.date, *crns: str) -> None:
+        found = pl.DataFrame([finding(crn) for crn in crns], schema=EXCEPTION_SCHEMA)
+        with store.writing(exclusive=True) as connection:
+            run_id = repository.insert_run(connection, day, STARTED, "extract")
+            known = repository.read_known(connection)
+            changes = reconcile(
+                known, found, {"rsr_missing": "ok"}, NO_RECORDS, day, 1 + known.height
+            )
+            repository.write_changes(connection, run_id, changes, STARTED)
+
+    run(MON, "X1", "X2")
+    run(TUE, "X1", "X3")  # X1 still failing as it was: no update row, last_seen moves
+
+    with store.reading() as connection:
+        known = repository.read_known(connection).sort("crn")
+    assert known.select("crn", "status", "first_seen", "last_seen").rows() == [
+        ("X1", "open", MON, TUE),
+        ("X2", "record_missing", MON, MON),
+        ("X3", "open", TUE, TUE),
+    ]
+
+
 def test_the_latest_as_of_date_counts_only_successful_runs(store: Store) -> None:
     with store.writing() as connection:
         repository.insert_run(connection, MON, STARTED, "extract")
