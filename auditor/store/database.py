@@ -89,6 +89,11 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         if file_backed:
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode, NORMAL syncs at checkpoints, not at every commit: a commit
+            # is still atomic and survives the process being killed, and only a power
+            # cut or an OS crash can lose the latest ones. It makes the email ledger's
+            # two commits per email (about 1,500 on a national run) cheap.
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
