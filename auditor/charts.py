@@ -82,13 +82,17 @@ def _time_axes(
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     _mark_changes(axes, trends)
-    _date_ticks(axes)
+    _date_ticks(axes, trends)
     return axes
 
 
-def _date_ticks(axes: Any) -> None:
+def _date_ticks(axes: Any, trends: Trends) -> None:
+    """Dates on the x axis, over the period's runs (a day either side)."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
+    if trends.span is not None:
+        day = dt.timedelta(days=1)
+        axes.set_xlim(trends.span[0] - day, trends.span[1] + day)
     locator = AutoDateLocator(maxticks=8)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -133,6 +137,19 @@ def _draw_by_check(figure: Any, trends: Trends) -> None:
     _legend(axes)
 
 
+def _draw_by_team(figure: Any, trends: Trends) -> None:
+    axes = _time_axes(figure, trends, "Open exceptions per 100 active cases",
+                      "As-of date of the week's last run")  # fmt: skip
+    lines = []
+    for colour, row in zip(COLOURS, trends.top_teams(), strict=False):
+        points = tuple(RatePoint(day, None, None, rate)
+                       for day, rate in zip(trends.weeks, row.spark, strict=False))  # fmt: skip
+        _line(axes, points, row.team, colour)
+        lines.append(points)
+    _rate_limits(axes, *lines)
+    _legend(axes)
+
+
 def top_checks(trends: Trends) -> list[str]:
     """The checks with the highest rate at the latest run (SPLIT_LINES of them)."""
 
@@ -150,6 +167,9 @@ def _draw_flows(figure: Any, trends: Trends) -> None:
              width=2.4, color=COLOURS[1], label="Inflow: new and reopened")  # fmt: skip
     axes.bar([w + dt.timedelta(days=1.5) for w in weeks], [f.outflow for f in trends.flows],
              width=2.4, color=COLOURS[2], label="Outflow: resolved")  # fmt: skip
+    if trends.flows:  # whole weeks, the first run's week included
+        axes.set_xlim(trends.flows[0].week - dt.timedelta(days=1),
+                      trends.flows[-1].week + dt.timedelta(days=8))  # fmt: skip
     axes.grid(axis="x", visible=False)
     _legend(axes)
 
@@ -197,7 +217,7 @@ def _draw_measures(figure: Any, trends: Trends) -> None:
         axes.set_ylim(0, 100)
         axes.set_title(series.title, fontsize=11, loc="left")
         axes.set_ylabel("% of events")
-        _date_ticks(axes)
+        _date_ticks(axes, trends)
         _legend(axes)
     figure.subplots_adjust(left=0.09, right=0.72, hspace=0.75, top=0.96, bottom=0.05)
 
@@ -209,6 +229,7 @@ def _short(_trends: Trends) -> float:
 CHARTS: dict[str, tuple[Callable[[Trends], float], Drawing]] = {
     "rate": (_short, _draw_rate),
     "by-check": (_short, _draw_by_check),
+    "by-team": (_short, _draw_by_team),
     "flows": (_short, _draw_flows),
     "ageing": (lambda _t: 3.0, _draw_ageing),
     "fix": (lambda t: 1.2 + 0.32 * max(len(t.fixes), 1), _draw_fix),

@@ -33,6 +33,7 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 CHART_TEXT = {
     "rate": ("Open exceptions per 100 active cases", "Line chart of the rate at each run."),
     "by-check": ("Per 100 active cases, by check", "Line chart of the rate of the top checks."),
+    "by-team": ("Per 100 active cases, by team", "Line chart of the teams with the highest rate."),
     "flows": ("Inflow and outflow per week", "Bar chart of new and reopened against resolved."),
     "ageing": ("Ageing of the open exceptions (at the latest run)", "Bar chart by age band."),
     "fix": ("Time to fix, by check", "Bar chart of median and 90th percentile days to fix."),

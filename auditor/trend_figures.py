@@ -24,7 +24,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -117,7 +117,12 @@ class Trends:
     league: tuple[TeamRow, ...]  # every team, highest rate first
     measures: tuple[MeasureSeries, ...]
     changes: tuple[ConfigChange, ...]
-    extra: dict[str, Any] = field(default_factory=dict)
+    weeks: tuple[dt.date, ...] = ()  # the as-of dates of the league's weekly trend lines
+    span: tuple[dt.date, dt.date] | None = None  # the first and last run of the period
+
+    def top_teams(self) -> list[TeamRow]:
+        """The teams with the highest rate now that have a trend line (SPLIT_LINES)."""
+        return [row for row in self.league if row.spark][:SPLIT_LINES]
 
     @property
     def latest(self) -> RatePoint | None:
@@ -149,7 +154,7 @@ def nearest_rank(sorted_days: list[int], p: float) -> int | None:
 PARTS = frozenset({"rate", "by-check", "ageing", "fix", "league", "measures"})
 NEEDS = {  # what each chart draws from (charts.CHARTS); the page needs every part
     "rate": {"rate"}, "by-check": {"by-check"}, "flows": {"rate"}, "ageing": {"ageing"},
-    "fix": {"fix"}, "measures": {"measures"},
+    "fix": {"fix"}, "measures": {"measures"}, "by-team": {"league"},
 }  # fmt: skip
 
 
@@ -172,6 +177,8 @@ def trends(connection: Connection, selection: Selection, parts: frozenset[str] =
         measures=tuple(_measures(dates, reads.measure_totals(connection, selection)))
         if wanted("measures") else (),
         changes=tuple(config_changes(runs)),
+        weeks=tuple(run.as_of for run in weekly_runs(runs)),
+        span=(runs[0].as_of, runs[-1].as_of) if runs else None,
     )  # fmt: skip
 
 

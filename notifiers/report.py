@@ -20,7 +20,7 @@ from notifiers.delivery import Delivery, DeliveryResult
 from notifiers.digest import Digest, Summary
 from notifiers.message import render_email
 
-CHARTS = ("rate", "by-check", "flows", "ageing", "fix", "measures")
+CHARTS = ("rate", "by-check", "by-team", "flows", "ageing", "fix", "measures")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ DEFAULT_PERIOD = "6m"
 CHART_TITLES = {
     "rate": "Open exceptions per 100 active cases",
     "by-check": "Per 100 active cases, by check",
+    "by-team": "Per 100 active cases, by team",
     "flows": "Inflow and outflow per week",
     "ageing": "Ageing of the open exceptions",
     "fix": "Time to fix, by check",

@@ -154,6 +154,6 @@ def test_the_monthly_email_renders_in_chromium(
     page.set_content(html)
 
     screenshot(page, "email-monthly-report")
-    assert len(re.findall(r"data:image/png", html)) == 6
+    assert len(re.findall(r"data:image/png", html)) == 7
     assert page.eval_on_selector_all("img", "imgs => imgs.every(i => i.naturalWidth > 0)")
     assert "Data-quality trends for November 2026" in page.inner_text("h1")

@@ -149,7 +149,9 @@ def test_a_sysadmin_sees_no_trends_and_a_stranger_signs_in(
     assert browsers.new().get("/trends").status_code == 303
 
 
-@pytest.mark.parametrize("name", ["rate", "by-check", "flows", "ageing", "fix", "measures"])
+@pytest.mark.parametrize(
+    "name", ["rate", "by-check", "by-team", "flows", "ageing", "fix", "measures"]
+)
 def test_each_chart_is_an_svg_with_labelled_axes(site: dict[str, TestClient], name: str) -> None:
     response = site["boss"].get(f"/trends/charts/{name}.svg")
 
@@ -158,7 +160,8 @@ def test_each_chart_is_an_svg_with_labelled_axes(site: dict[str, TestClient], na
     assert response.text.startswith("<?xml") and "<svg" in response.text
     labels = {"rate": "As-of date of the run", "flows": "Exceptions per week",
               "ageing": "Working days open", "fix": "Calendar days from first seen",
-              "by-check": "per 100 active cases", "measures": "% of events"}  # fmt: skip
+              "by-check": "per 100 active cases", "measures": "% of events",
+              "by-team": "As-of date of the week"}  # fmt: skip
     assert labels[name] in response.text
 
 
