@@ -44,12 +44,14 @@ def audit(settings: Settings, as_of: dt.date, progress: Progress | None = None) 
     extract, description = open_source(settings.source)
     say("validating")
     validated = validate_extract(extract, as_of, settings.source.max_reject_share)
+    counts, rejects, tables = validated.counts, validated.rejects, dict(validated.tables)
+    del validated  # the context takes the tables over, and frees the contacts early
     say("building the shared context")
-    context = CheckContext.build(validated.tables, as_of, validated=True)
+    context = CheckContext.build_taking(tables, as_of, validated=True)
     check_run = run_checks(context, settings.checks, progress=lambda n: say(f"check {n}"))
     say("timeliness measures")
     measures = timeliness_measures(context)
-    return Audit(as_of, description, validated.counts, validated.rejects, check_run, measures)
+    return Audit(as_of, description, counts, rejects, check_run, measures)
 
 
 def open_source(source: SourceSettings, names: Sequence[str] = TABLE_NAMES) -> tuple[Extract, str]:

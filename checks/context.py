@@ -12,7 +12,7 @@ one ``collect_all``, so each check starts from small, already-filtered tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,6 +70,17 @@ class CheckContext:
         on the few hidden keys instead of joining every row to its parent's keys.
         """
         frames = _derive(tables, as_of, _materialised, validated)
+        return cls(as_of=as_of, **_materialised(frames))
+
+    @classmethod
+    def build_taking(
+        cls, tables: dict[str, pl.LazyFrame], as_of: dt.date, validated: bool = False
+    ) -> CheckContext:
+        """``build``, taking the tables over: the dict is emptied as soon as the contacts
+        any rule reads are staged, so that (when the caller holds no other reference)
+        the whole contacts table, most of an extract's memory, is freed before the
+        rest of the context is built."""
+        frames = _derive(tables, as_of, _materialised, validated, release=tables.clear)
         return cls(as_of=as_of, **_materialised(frames))
 
     @classmethod
@@ -136,15 +147,22 @@ def _materialised(frames: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
 
 
 def _derive(
-    tables: Mapping[str, pl.LazyFrame], as_of: dt.date, stage: Stage, validated: bool
+    tables: Mapping[str, pl.LazyFrame],
+    as_of: dt.date,
+    stage: Stage,
+    validated: bool,
+    release: Callable[[], None] = lambda: None,
 ) -> dict[str, pl.LazyFrame]:
     """Every frame of the context; ``stage`` is applied to the visible tables, and to
-    the frames read by several others, before anything is derived from them."""
+    the frames read by several others, before anything is derived from them;
+    ``release`` is called once the whole contacts table is no longer needed."""
     d = pl.lit(as_of, dtype=pl.Date)
     # contacts are most of the rows: keep those any rule reads before the cascade (and
     # stage them, or the optimiser pushes the cascade's filters down onto every contact)
     contacts = stage({"contacts": _contacts(tables, d)})
-    visible = visible_tables({**tables, **contacts}, stage, validated)
+    tables = {**tables, **contacts}
+    release()
+    visible = visible_tables(tables, stage, validated)
     events = (
         visible["events"]
         .filter(pl.col("sentence_date") <= d)

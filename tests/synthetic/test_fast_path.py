@@ -66,6 +66,10 @@ def test_the_staged_context_equals_the_straightforward_one(
                 _sorted(getattr(fast, field.name)), _sorted(getattr(plain, field.name))
             )
     assert run_checks(fast, {}).exceptions.equals(run_checks(plain, {}).exceptions)
+    handed_over = dict(validated)
+    taken = CheckContext.build_taking(handed_over, as_of, validated=True)
+    assert not handed_over  # let go of, for the memory
+    assert run_checks(taken, {}).exceptions.equals(run_checks(plain, {}).exceptions)
 
 
 def assert_frames_equal(left: pl.DataFrame, right: pl.DataFrame) -> None:
