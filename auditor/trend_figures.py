@@ -122,7 +122,8 @@ class Trends:
 
     def top_teams(self) -> list[TeamRow]:
         """The teams with the highest rate now that have a trend line (SPLIT_LINES)."""
-        return [row for row in self.league if row.spark][:SPLIT_LINES]
+        drawn = [row for row in self.league if any(v is not None for v in row.spark)]
+        return drawn[:SPLIT_LINES]
 
     @property
     def latest(self) -> RatePoint | None:

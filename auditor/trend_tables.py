@@ -47,6 +47,7 @@ def tables(trends: Trends, every_run: bool = False) -> dict[str, Table]:
     return {
         "rate": rate_table(trends, every_run),
         "by-check": by_check_table(trends),
+        "by-team": by_team_table(trends),
         "flows": Table(
             "Inflow and outflow of exceptions per week (weeks from Monday)",
             ("Week from", "Inflow: new and reopened", "Outflow: resolved"),
@@ -84,6 +85,16 @@ def by_check_table(trends: Trends) -> Table:
     headers = ("Check", "Open at the latest run", "Per 100 cases at the start",
                "Per 100 cases at the latest run", "Change")  # fmt: skip
     return Table("Open exceptions per 100 active cases, by check", headers, tuple(rows))
+
+
+def by_team_table(trends: Trends) -> Table:
+    teams = trends.top_teams()
+    rows = tuple(
+        (day, *(row.spark[i] if i < len(row.spark) else None for row in teams))
+        for i, day in enumerate(trends.weeks)
+    )
+    headers = ("Week's last run", *(f"{row.team} per 100 cases" for row in teams))
+    return Table("Open exceptions per 100 active cases of the teams shown, weekly", headers, rows)
 
 
 def fix_table(trends: Trends) -> Table:

@@ -190,3 +190,19 @@ def test_a_new_run_shows_at_once(site: dict[str, TestClient], store: Store) -> N
 
     assert before == cell(3) and headline(after, "open") == cell(40)
     assert headline(after, "rate") == cell(50.0)
+
+
+def test_the_by_team_csv_is_the_weekly_rate_of_the_teams_shown(
+    site: dict[str, TestClient], store: Store
+) -> None:
+    rows = list(csv.reader(io.StringIO(site["boss"].get("/trends/data/by-team.csv").text)))
+    t1 = dict(sql(store, "SELECT c.run_id, 100.0 * SUM(c.open) / MAX(t.active_persons) "
+                         "FROM check_counts c JOIN team_run_totals t ON t.run_id = c.run_id "
+                         "AND t.team_code = c.team_code WHERE c.team_code = 'T1' "
+                         "GROUP BY c.run_id"))  # fmt: skip
+
+    # the highest rate first; T3 has no case, so no line
+    assert rows[0] == ["Week's last run"] + [f"T{n} per 100 cases" for n in (2, 1, 4)]
+    assert [(r[0], float(r[2])) for r in rows[1:]] == [
+        (DAYS[1].isoformat(), pytest.approx(t1[2])), (DAYS[3].isoformat(), pytest.approx(t1[4]))
+    ]  # fmt: skip
