@@ -225,3 +225,28 @@ def test_demo_run_records_its_cases_and_configuration(demo_store: Store) -> None
     assert unrecorded == [(0,)]
     assert 0 < persons[0][0] <= 500
     assert totals == counted
+
+
+def test_runs_recorded_before_the_trends_show_their_counts_and_no_rate(store_url: str) -> None:
+    from auditor.store import migrations
+
+    opened = open_store(StoreSettings(url=store_url))
+    migrations.upgrade(opened.engine, "0003")
+    with opened.writing() as connection:
+        connection.execute(text(
+            "INSERT INTO runs (id, as_of, started_at, finished_at, source, status) VALUES "
+            "(1, '2026-11-02', '2026-11-02 06:00:00', '2026-11-02 06:01:00', 'old', 'succeeded')"
+        ))  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO check_counts (run_id, \"check\", team_code, open, new, still_open, "
+            "reopened, resolved, record_missing, unconfirmed) VALUES "
+            "(1, 'B', 'T1', 5, 5, 0, 0, 0, 0, 0), (1, 'A', 'T1', 2, 2, 0, 0, 0, 0, 0)"
+        ))  # fmt: skip
+    opened.upgrade()
+
+    found = figures(opened)
+    opened.dispose()
+
+    assert [(p.open, p.cases, p.rate) for p in found.rate] == [(7, None, None)]
+    assert [(f.inflow, f.outflow) for f in found.flows] == [(7, 0)]
+    assert found.changes == ()
