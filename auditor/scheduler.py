@@ -121,6 +121,7 @@ def scheduled_report(settings: Settings) -> None:
     month = previous_month(dt.datetime.now(time_zone(settings.schedule)).date())
     store = open_store(settings.store)
     try:
+        store.upgrade()
         reports = build_reports(settings, store, month, recipients(settings, store))
         results = send_reports(store, settings, reports)
         log.info("report for %s: %s", month, [(r.address, r.outcome) for r in results])
