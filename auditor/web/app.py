@@ -184,18 +184,21 @@ def _visit(
 def build_app(settings: Settings, store: Store, lifespan: Lifespan | None = None) -> Starlette:
     """The web app on an open, up-to-date store; ``lifespan`` runs beside it (the
     scheduler, in `auditor serve`)."""
-    from auditor.web import account, api, pages, trends
+    from auditor.web import account, api, operations, pages, trends
 
     routes: list[BaseRoute] = [
         *account.routes(), *pages.routes(), *api.routes(), *trends.routes(),
+        *operations.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]  # fmt: skip
+    registry, latency = operations.registry_for(store)
     key = secret(settings.web.session_secret_env)
     if key is None:
         log.warning("%s is not set: sessions are signed with a key made now, so everyone "
                     "signs in again after a restart", settings.web.session_secret_env)  # fmt: skip
         key = secrets.token_urlsafe(32)
     middleware = [
+        Middleware(operations.RequestMetrics, latency=latency, routes=routes),
         Middleware(SecurityHeaders),
         Middleware(
             SessionMiddleware,
@@ -209,6 +212,7 @@ def build_app(settings: Settings, store: Store, lifespan: Lifespan | None = None
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error, Exception: _crash})  # fmt: skip
     app.state.web = Web(settings, store, templates())
+    app.state.metrics = registry
     return app
 
 
