@@ -38,11 +38,24 @@ def _register() -> None:
         report,
         run,
         serve,
+        store,
         users,
         validate,
     )
 
-    for module in (demo, generate, validate, check, catalogue, run, serve, notify, report, users):
+    for module in (
+        demo,
+        generate,
+        validate,
+        check,
+        catalogue,
+        run,
+        serve,
+        notify,
+        report,
+        users,
+        store,
+    ):
         module.register(app)
 
 

@@ -52,6 +52,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every revision of this version's migrations (a store at any of them can be
+    brought to the head)."""
+    return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def schema_differences(engine: Engine) -> list[Any]:
     """What autogenerate would change to make the database match the models (empty when
     the migrations and the models agree)."""
