@@ -82,6 +82,8 @@ def _has_contract_shape(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> bool
 def _faults(table: str, unmatched: frozenset[str] = frozenset()) -> tuple[pl.Expr, ...] | None:
     """One expression per rule, true when some row breaks it (the formats of the
     ``unmatched`` columns left out); None for a check this does not know."""
+    if _schema(table).checks:
+        return None  # checks of the whole table: pandera's to run
     faults = []
     for name, column in _schema(table).columns.items():
         value = pl.col(name)
