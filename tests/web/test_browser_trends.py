@@ -11,6 +11,7 @@ inline images, as test-artifacts/screenshots/email-monthly-report.png.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from auditor.store.scope import EVERYTHING
 from auditor.trend_tables import cell
 from notifiers.ledger import MemoryLedger
 from tests.web.browser import (
+    AXE_RESULTS,
     CHROMIUM,
     DemoWorld,
     demo_store,
@@ -94,6 +96,8 @@ def test_the_trends_page_of_each_role_is_screenshotted_and_accessible(
     screenshot(page, f"trends-{role}")
     violations = serious_violations(page, f"trends-{role}")
     assert violations == [], describe(violations)
+    saved = json.loads((AXE_RESULTS / f"trends-{role}.json").read_text(encoding="utf-8"))
+    assert saved["violations"] == [], describe(saved["violations"])  # not even minor ones
     if role == "sysadmin":
         assert "You cannot see case records" in page.inner_text("main")
         return
