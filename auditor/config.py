@@ -51,6 +51,18 @@ class StoreSettings(Section):
         "AUDITOR_STORE_PASSWORD",
         description="Environment variable holding the store database's password.",
     )
+    reject_retention_days: int = Field(
+        0,
+        ge=0,
+        description="Delete the rejected rows of runs this many days older than the latest "
+        "run (they hold keys from the extract); 0 keeps them all.",
+    )
+    history_retention_days: int = Field(
+        0,
+        ge=0,
+        description="Delete the history of exceptions resolved this many days before the "
+        "latest run (the exceptions stay); 0 keeps it all.",
+    )
 
 
 class ScheduleSettings(Section):

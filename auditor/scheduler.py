@@ -165,6 +165,26 @@ def scheduled_run(settings: Settings, notifiers: Sequence[Notifier] = ()) -> Non
         log.exception("run as of %s: crashed", as_of)
         return
     log.info("run %s as of %s: done: %s", result.run_id, as_of, result.totals)
+    _prune(settings)
+
+
+def _prune(settings: Settings) -> None:
+    """Retention after a run ([store] settings); logs, never raises."""
+    store = settings.store
+    if not (store.reject_retention_days or store.history_retention_days):
+        return
+    from auditor.store.database import open_store
+    from auditor.store.retention import prune
+
+    opened = open_store(store)
+    try:
+        pruned = prune(opened, store)
+        log.info("retention: deleted %s rejected rows and %s history rows",
+                 pruned.rejects, pruned.history)  # fmt: skip
+    except Exception:
+        log.exception("retention: not done")
+    finally:
+        opened.dispose()
 
 
 def _log_skipped(event: JobEvent) -> None:

@@ -3,10 +3,13 @@ pg_dump and pg_restore, and these commands say so).
 
     auditor store backup backups/auditor-2026-12-03.db
     auditor store restore backups/auditor-2026-12-03.db --yes
+    auditor store prune [--dry-run]
 
 A backup is taken online (the worklist and a run may carry on), checked, and appears
 whole or not at all. A restore replaces everything in the store with the backup's
 contents (refused during a run), then brings it up to this version's migrations.
+Prune deletes what the ``[store]`` retention settings no longer keep (the scheduler
+does it after each run).
 """
 
 from __future__ import annotations
@@ -55,6 +58,29 @@ def restore_command(
     store = open_store(settings_for(config).store)
     revision = restore(store, source)
     out.print(f"restored {store.where} from {source} (migration {revision}, now up to date)",
+              highlight=False)  # fmt: skip
+
+
+@app.command("prune")
+def prune_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; delete nothing.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Delete the rejects and history the [store] retention settings no longer keep."""
+    from auditor.store.database import open_store
+    from auditor.store.retention import prune
+
+    settings = settings_for(config).store
+    store = open_store(settings)
+    store.upgrade()
+    pruned = prune(store, settings, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    kept = {"rejects": settings.reject_retention_days, "history": settings.history_retention_days}
+    shown = {name: f"{days} days" if days else "everything" for name, days in kept.items()}
+    out.print(f"{verb} {pruned.rejects} rejected rows (keeping {shown['rejects']}) and "
+              f"{pruned.history} history rows (keeping {shown['history']})",
               highlight=False)  # fmt: skip
 
 

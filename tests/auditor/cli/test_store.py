@@ -59,3 +59,19 @@ def test_a_backup_of_a_postgresql_store_says_to_use_pg_dump(cli: Invoke, tmp_pat
     code, said = cli("store", "backup", str(tmp_path / "b.db"), "--config", config)
 
     assert code == 2 and "pg_dump" in said and "Traceback" not in said
+
+
+def test_prune_says_what_it_would_delete_and_then_deletes_it(cli: Invoke, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'auditor.db'}"
+    path = tmp_path / "config.toml"
+    path.write_text(f'[store]\nurl = "{url}"\nreject_retention_days = 30\n')
+    store = open_store(StoreSettings(url=url))
+    store.upgrade()
+
+    code, said = cli("store", "prune", "--dry-run", "--config", str(path))
+
+    assert code == 0
+    assert (
+        "would delete 0 rejected rows (keeping 30 days) and 0 history rows (keeping "
+        "everything)" in said
+    )
