@@ -63,6 +63,14 @@ class SmtpNotifier(Notifier):
             self._drop()
             raise TransportUnavailable(f"SMTP connection to {self._where()} lost: {exc}") from exc
 
+    def probe(self) -> str:
+        """Connect, greet, secure and sign in as a delivery would, then hang up: what
+        `auditor doctor` checks. Returns what the server said it is."""
+        connection = self._connect()
+        greeting = (connection.ehlo_resp or b"").decode("utf-8", "replace").splitlines()
+        self.close()
+        return greeting[0] if greeting else self._where()
+
     def close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:

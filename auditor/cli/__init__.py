@@ -33,6 +33,7 @@ def _register() -> None:
         catalogue,
         check,
         demo,
+        doctor,
         generate,
         notify,
         report,
@@ -55,6 +56,7 @@ def _register() -> None:
         report,
         users,
         store,
+        doctor,
     ):
         module.register(app)
 
