@@ -187,6 +187,17 @@ class WebSettings(Section):
         return self.base_url.lower().startswith("https://")
 
 
+class LoggingSettings(Section):
+    format: Literal["text", "json"] = Field(
+        "text",
+        description="How `auditor serve` logs to stderr: text lines, or one JSON object per "
+        "line (time, level, logger, message) for a log collector.",
+    )
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="The least serious level logged."
+    )
+
+
 class Settings(Section):
     source: SourceSettings = Field(default_factory=SourceSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
@@ -194,6 +205,7 @@ class Settings(Section):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     web: WebSettings = Field(default_factory=WebSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
     checks: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="[checks.<name>]: enabled, severity and parameters."
     )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
 
 from auditor.cli.options import ConfigOption, settings_for
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def serve_command(
@@ -28,9 +25,10 @@ def serve_command(
     """Serve the worklist at [web] base_url and run the audit on schedule.cron (default
     weekdays 06:00 Europe/London).
 
-    Logs to stderr. Missed runs are coalesced into one and runs never overlap. After each
-    successful run every SPO gets their email (unless notify.enabled is false). SIGTERM or
-    Ctrl-C stops cleanly: open requests and a running audit finish first.
+    Logs to stderr ([logging] format: text or json). Missed runs are coalesced into one
+    and runs never overlap. After each successful run every SPO gets their email (unless
+    notify.enabled is false). SIGTERM or Ctrl-C stops cleanly: open requests and a
+    running audit finish first.
     """
     from auditor.notification import notifiers_for
     from auditor.scheduler import cron_trigger
@@ -38,8 +36,10 @@ def serve_command(
     settings = settings_for(config)
     cron_trigger(settings.schedule)  # a bad cron or time zone stops here, exit 2
     notifiers = notifiers_for(settings)  # so does a bad [notify] transport setting
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    from auditor.logs import configure_logging
     from auditor.web.server import serve_web
+
+    configure_logging(settings.logging)
 
     serve_web(settings, notifiers, host=host, port=port, schedule=not no_schedule)
 
