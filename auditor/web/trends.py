@@ -93,13 +93,15 @@ def selection_of(scope: Scope, wanted: Wanted, as_of: dt.date) -> Selection:
 
 
 class FiguresCache:
-    """The figures of the latest selections, by store, latest run and selection: they
-    change only when a run is stored (people's triage moves none of them), so the page
-    and its six charts, requested together, read the store once."""
+    """The figures of the latest selections, by store, latest run and selection, and
+    their charts once drawn: they change only when a run is stored (people's triage
+    moves none of them), so the page and its charts, requested together, read the store
+    once, and a page seen again is served from memory."""
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
         self.held: OrderedDict[tuple[Any, ...], Trends] = OrderedDict()
+        self.drawn: OrderedDict[tuple[int, str], tuple[Trends, bytes]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, visit: Visit, selection: Selection, parts: frozenset[str]) -> Trends:
@@ -117,9 +119,26 @@ class FiguresCache:
                 self.held.popitem(last=False)
         return figures
 
+    def chart(self, figures: Trends, name: str) -> bytes:
+        """A chart's SVG, drawn once for each figures held."""
+        from auditor.charts import render
+
+        key = (id(figures), name)
+        with self.lock:
+            drawn = self.drawn.get(key)
+        if drawn is not None and drawn[0] is figures:
+            return drawn[1]
+        svg = render(figures, name, "svg")
+        with self.lock:
+            self.drawn[key] = (figures, svg)
+            while len(self.drawn) > 4 * self.size:
+                self.drawn.popitem(last=False)
+        return svg
+
     def clear(self) -> None:
         with self.lock:
             self.held.clear()
+            self.drawn.clear()
 
 
 CACHE = FiguresCache()
@@ -167,9 +186,7 @@ def chart_svg(visit: Visit) -> Response:
     read = _read(visit, frozenset(NEEDS[name]))
     if isinstance(read, Response):
         return read
-    from auditor.charts import render
-
-    return Response(render(read[1], name, "svg"), media_type="image/svg+xml")
+    return Response(CACHE.chart(read[1], name), media_type="image/svg+xml")
 
 
 def chart_csv(visit: Visit) -> Response:
