@@ -44,8 +44,8 @@ def report(
     """Email the month's trends: charts, headline numbers, league table and measures.
 
     Each recipient gets a month's report once: running it again sends only what has
-    not gone. Recipients: [report] recipients, and every senior manager user with an
-    email address (for the providers they see).
+    not gone. Recipients: the report's recipients in config.toml, and every senior
+    manager user with an email address (for the providers they see).
     """
     from auditor.calendar import today_in_london
     from auditor.monthly_report import Recipient, parse_month, previous_month, recipients
@@ -60,7 +60,8 @@ def report(
         store.upgrade()
         people = [Recipient(to, EVERYTHING)] if to else recipients(settings, store)
         if not people:
-            err.print("Nobody to send the report to: set [report] recipients.", highlight=False)
+            err.print("Nobody to send the report to: set recipients in the [report] section "
+                      "of config.toml.", markup=False, highlight=False)  # fmt: skip
             raise typer.Exit(2)
         _deliver(settings, store, chosen, people, dry_run, copy=to is not None)
     finally:
