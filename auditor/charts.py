@@ -22,7 +22,7 @@ COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#28a197", "#b
 INK, GRID = "#0b0c0c", "#b1b4b6"
 WIDTH = 9.0  # inches; 72 points each in the SVG
 AXES = (0.09, 0.2, 0.6, 0.7)  # left, bottom, width, height: leaves room for a legend
-BAR_AXES = (0.3, 0.15, 0.65, 0.78)
+BAR_AXES = (0.3, 0.15, 0.65, 0.74)
 Drawing = Callable[[Any, Trends], None]
 
 
@@ -200,7 +200,7 @@ def _draw_fix(figure: Any, trends: Trends) -> None:
     axes.set_yticks(list(rows), [f.check.replace("_", " ") for f in fixes])
     axes.set_xlabel("Calendar days from first seen to resolved")
     axes.grid(axis="y", visible=False)
-    axes.legend(loc="lower right", frameon=False, fontsize=10)
+    axes.legend(loc="lower right", bbox_to_anchor=(1, 1), ncol=2, frameon=False, fontsize=10)
 
 
 def _draw_measures(figure: Any, trends: Trends) -> None:
