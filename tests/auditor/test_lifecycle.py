@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from auditor.lifecycle import KNOWN_SCHEMA, MUTABLE, Reconciliation, reconcile
+from auditor.lifecycle import KNOWN_SCHEMA, Reconciliation, reconcile
 from checks.base import EXCEPTION_SCHEMA
 
 BEFORE = dt.date(2026, 1, 2)
