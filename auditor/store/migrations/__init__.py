@@ -24,6 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from auditor.errors import AuditorError
 from auditor.store.models import Base
 
 HERE = Path(__file__).parent
@@ -37,9 +38,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+class StoreTooNew(AuditorError):
+    """The store was written by a newer Auditor than this one: it is never downgraded."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the store's tables, in one transaction."""
     with engine.begin() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is not None and current not in known_revisions():
+            where = engine.url.render_as_string(hide_password=True)
+            raise StoreTooNew(
+                f"the store {where} is at migration {current}, which this version of Auditor "
+                f"does not know (its latest is {head_revision()}): a newer Auditor wrote it. "
+                "Upgrade Auditor, or restore a backup this version wrote."
+            )
         command.upgrade(alembic_config(connection), revision)
 
 

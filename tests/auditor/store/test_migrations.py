@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect
 
 from auditor.config import StoreSettings
 from auditor.store import migrations
 from auditor.store.database import Store, open_store
+from auditor.store.migrations import StoreTooNew
 from auditor.store.models import Base
 
 
@@ -45,3 +47,13 @@ def test_the_migrations_ship_in_the_package() -> None:
     assert (migrations.HERE / "env.py").exists()
     assert (versions / "__init__.py").exists()  # so setuptools packages the scripts
     assert any(versions.glob("0001_*.py"))
+
+
+def test_a_store_from_a_newer_auditor_is_refused_not_downgraded(store: Store) -> None:
+    with store.writing() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+
+    with pytest.raises(StoreTooNew, match=r"at migration 9999, which this version .* does not"):
+        store.upgrade()
+
+    assert migrations.current_revision(store.engine) == "9999"
