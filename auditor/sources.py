@@ -118,6 +118,7 @@ def _read_file(path: Path, spec: TableSpec) -> pl.LazyFrame:
 
 def _read_csv(path: Path, spec: TableSpec) -> pl.LazyFrame:
     place = _Place(spec.name, path.name, csv_path=path)
+    _refuse_repeated_headers(path, place)
     try:
         raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except pl.exceptions.PolarsError as exc:
@@ -126,6 +127,21 @@ def _read_csv(path: Path, spec: TableSpec) -> pl.LazyFrame:
     _stop_on_short_rows(path, raw, place)
     plan = _plan(raw.schema, spec, place)
     return _typed(raw.select(c.column for c in plan if c.column in raw.columns), plan, spec, place)
+
+
+def _refuse_repeated_headers(path: Path, place: _Place) -> None:
+    """A header that names a column twice is refused: the contract does not say which of
+    the two to read, so neither is guessed."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
+        header = next(csv.reader(file), [])
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, 1):
+        if name in seen:
+            raise ExtractError(
+                f"{place}: the header names the column {name!r} twice (columns "
+                f"{seen[name]} and {number}); keep one of them. {STOPPED}"
+            )
+        seen[name] = number
 
 
 def _read_parquet(path: Path, spec: TableSpec) -> pl.LazyFrame:

@@ -200,6 +200,19 @@ def test_a_csv_without_a_required_column(tmp_path: Path) -> None:
         load_extract(tmp_path)
 
 
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_a_csv_header_naming_a_column_twice_is_refused(tmp_path: Path, bom: str) -> None:
+    csv_extract(tmp_path)
+    teams = tmp_path / "teams.csv"
+    header, *rows = teams.read_text().splitlines()
+    first = header.split(",")[0]
+    teams.write_text("\n".join([f"{bom}{header},{first}", *(f"{r},x" for r in rows)]) + "\n")
+
+    said = rf"teams.csv \(table teams\): the header names the column '{first}' twice"
+    with pytest.raises(ExtractError, match=said + r" \(columns 1 and \d+\); keep one of them"):
+        load_extract(tmp_path)
+
+
 def test_a_missing_table_names_it_and_the_folder(tmp_path: Path) -> None:
     write_extract({n: f for n, f in example_tables().items() if n != "events"}, tmp_path)
 
