@@ -5,9 +5,8 @@ scale) in one UPDATE. last_seen is in no index, so with free space on the page
 PostgreSQL can make each new row version a heap-only tuple and leave the exceptions'
 wide worklist indexes alone; on full pages every index gets a new entry for every
 row (measured at national scale: 6-7 s a day; 3.9 s the first day with room, 1.3-2.3 s
-on the days after). Pages written
-from now on keep the room; older ones take it as their rows move. SQLite updates rows
-in place and needs nothing.
+on the days after). Pages written from now on keep the room; older ones take it as
+their rows move. SQLite updates rows in place and needs nothing.
 
 Revision ID: 0007
 Revises: 0006
