@@ -155,6 +155,10 @@ def time_zone(schedule: ScheduleSettings) -> ZoneInfo:
 def scheduled_run(settings: Settings, notifiers: Sequence[Notifier] = ()) -> None:
     """One scheduled audit, as of today in the schedule's time zone; logs, never raises."""
     as_of = dt.datetime.now(time_zone(settings.schedule)).date()
+    if _already_run(settings, as_of):
+        log.info("run as of %s: already done (by another instance, or before a restart); "
+                 "skipped", as_of)  # fmt: skip
+        return
     log.info("run as of %s: starting", as_of)
     try:
         result = run_audit(settings, as_of, notifiers=notifiers)
@@ -166,6 +170,25 @@ def scheduled_run(settings: Settings, notifiers: Sequence[Notifier] = ()) -> Non
         return
     log.info("run %s as of %s: done: %s", result.run_id, as_of, result.totals)
     _prune(settings)
+
+
+def _already_run(settings: Settings, as_of: dt.date) -> bool:
+    """Whether a successful run as of this day is in the store: with several instances
+    of `auditor serve` on one store, the first to fire runs the day's audit (the run lock
+    refuses the others meanwhile) and the later ones find it done. `auditor run` by hand
+    may still run a day again."""
+    from auditor.store import repository
+    from auditor.store.database import open_store
+
+    store = open_store(settings.store)
+    try:
+        with store.reading() as connection:
+            latest = repository.latest_as_of(connection)
+    except Exception:  # no store yet, or none reachable: let the run say why
+        return False
+    finally:
+        store.dispose()
+    return latest is not None and latest >= as_of
 
 
 def _prune(settings: Settings) -> None:

@@ -48,8 +48,10 @@ class Store:
         return lock.run_lock(self.engine, self.where)
 
     def upgrade(self) -> None:
-        """Create the tables or bring them to the latest migration."""
-        migrations.upgrade(self.engine)
+        """Create the tables or bring them to the latest migration, in a write
+        transaction: one process at a time."""
+        with self.writing() as connection:
+            migrations.upgrade_in(connection)
 
     def dispose(self) -> None:
         self.engine.dispose()

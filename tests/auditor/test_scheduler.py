@@ -153,3 +153,21 @@ def test_serve_runs_until_stopped(settings: Settings, caplog: pytest.LogCaptureF
 
     assert not server.is_alive()
     assert "next run at" in caplog.text and "stopped" in caplog.text
+
+
+def test_a_scheduled_run_of_a_day_already_audited_is_skipped(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    days: list[dt.date] = []
+
+    def audit(_settings: Settings, as_of: dt.date, progress: object) -> Audit:
+        days.append(as_of)
+        return fake_audit(as_of, [finding("X1")])
+
+    monkeypatch.setattr(auditor.pipeline, "audit", audit)
+    with caplog.at_level(logging.INFO, logger="auditor.scheduler"):
+        scheduled_run(settings)
+        scheduled_run(settings)
+
+    assert days == [dt.datetime.now(LONDON).date()]
+    assert "already done (by another instance, or before a restart); skipped" in caplog.text

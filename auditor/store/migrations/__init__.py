@@ -14,6 +14,7 @@ and the migrations disagree.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from auditor.errors import AuditorError
 from auditor.store.models import Base
@@ -42,18 +43,31 @@ class StoreTooNew(AuditorError):
     """The store was written by a newer Auditor than this one: it is never downgraded."""
 
 
+# PostgreSQL: held by the transaction that migrates, so that two processes starting at
+# once (two instances of `auditor serve`) migrate one after the other; the second finds
+# the store up to date. SQLite's write transaction (BEGIN IMMEDIATE) does the same.
+MIGRATION_LOCK = zlib.crc32(b"auditor store migrations")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the store's tables, in one transaction."""
     with engine.begin() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-        if current is not None and current not in known_revisions():
-            where = engine.url.render_as_string(hide_password=True)
-            raise StoreTooNew(
-                f"the store {where} is at migration {current}, which this version of Auditor "
-                f"does not know (its latest is {head_revision()}): a newer Auditor wrote it. "
-                "Upgrade Auditor, or restore a backup this version wrote."
-            )
-        command.upgrade(alembic_config(connection), revision)
+        upgrade_in(connection, revision)
+
+
+def upgrade_in(connection: Connection, revision: str = "head") -> None:
+    """``upgrade`` in the caller's (write) transaction, one process at a time."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and current not in known_revisions():
+        where = connection.engine.url.render_as_string(hide_password=True)
+        raise StoreTooNew(
+            f"the store {where} is at migration {current}, which this version of Auditor "
+            f"does not know (its latest is {head_revision()}): a newer Auditor wrote it. "
+            "Upgrade Auditor, or restore a backup this version wrote."
+        )
+    command.upgrade(alembic_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
