@@ -45,12 +45,19 @@ class Instance:
         command = auditor_command("serve", "--config", str(config), "--port", "0")
         self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line)
+        with self.process.stderr:  # closed once the process has ended
+            for line in self.process.stderr:
+                self.lines.append(line)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=10)
 
     @property
     def log(self) -> str:
@@ -98,7 +105,7 @@ def test_two_instances_serve_and_exactly_one_runs_each_scheduled_audit(
         codes = [instance.stop() for instance in instances]
     finally:
         for instance in instances:
-            instance.process.kill()
+            instance.close()
         for name in env_secret:
             os.environ.pop(name, None)
 
