@@ -31,6 +31,10 @@ from auditor.errors import ExtractError
 from schemas import TABLE_NAMES, TableSpec, table_spec
 from schemas.codes import BUNDLED_REFERENCE_TABLES
 
+# Python's csv module stops at fields over 128 KiB; polars reads them. The readers here
+# (line numbers, the header) must read whatever polars read.
+csv.field_size_limit(2**31 - 1)
+
 ExtractFormat = Literal["parquet", "csv"]
 SUFFIXES = (".csv", ".parquet")
 STOPPED = "The run stopped before any check: correct the extract and run again."

@@ -351,3 +351,12 @@ def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
 def test_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ExtractError, match="no such directory"):
         load_extract(tmp_path / "nowhere")
+
+
+def test_a_field_over_128_kib_with_a_wrong_type_names_its_row_and_line(tmp_path: Path) -> None:
+    csv_extract(tmp_path)
+    set_cell(tmp_path / "staff.csv", 1, "end_date", "9" * 200_000)  # found by hypothesis
+
+    with pytest.raises(ExtractError, match=r"staff.csv \(table staff\), column end_date, row 1 "
+                       r"\(line 2\)"):  # fmt: skip
+        load_extract(tmp_path)
