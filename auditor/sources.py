@@ -93,6 +93,11 @@ def _table_files(directory: Path, names: Sequence[str]) -> dict[str, Path]:
     files: dict[str, Path] = {}
     missing = []
     for name in names:
+        places = [directory / f"{name}{suffix}" for suffix in SUFFIXES]
+        odd = [place for place in places if place.exists() and not place.is_file()]
+        if odd:
+            raise ExtractError(f"{odd[0]}: is not a file (a folder?); table {name} must be a "
+                               f"file, or be left out. {STOPPED}")  # fmt: skip
         found = [directory / f"{name}{s}" for s in SUFFIXES if (directory / f"{name}{s}").is_file()]
         if len(found) > 1:
             raise ExtractError(
@@ -122,7 +127,7 @@ def _read_file(path: Path, spec: TableSpec) -> pl.LazyFrame:
 
 def _read_csv(path: Path, spec: TableSpec) -> pl.LazyFrame:
     place = _Place(spec.name, path.name, csv_path=path)
-    _refuse_repeated_headers(path, place)
+    _refuse_unclear_headers(path, place, spec)
     try:
         raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except pl.exceptions.PolarsError as exc:
@@ -133,11 +138,20 @@ def _read_csv(path: Path, spec: TableSpec) -> pl.LazyFrame:
     return _typed(raw.select(c.column for c in plan if c.column in raw.columns), plan, spec, place)
 
 
-def _refuse_repeated_headers(path: Path, place: _Place) -> None:
-    """A header that names a column twice is refused: the contract does not say which of
-    the two to read, so neither is guessed."""
+def _refuse_unclear_headers(path: Path, place: _Place, spec: TableSpec) -> None:
+    """A header that names a column twice, or a contract column in other letter case, is
+    refused: the contract does not say which of the two to read, nor whether
+    SOFT_DELETED is soft_deleted (an extra column is ignored), so nothing is guessed."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
         header = next(csv.reader(file), [])
+    contract = {name.lower(): name for name in spec.polars_schema}
+    for name in header:
+        wanted = contract.get(name.lower())
+        if wanted is not None and wanted != name:
+            raise ExtractError(
+                f"{place}: the header's column {name!r} differs from the contract's "
+                f"{wanted!r} only in letter case; rename it {wanted!r}. {STOPPED}"
+            )
     seen: dict[str, int] = {}
     for number, name in enumerate(header, 1):
         if name in seen:

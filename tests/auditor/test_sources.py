@@ -360,3 +360,25 @@ def test_a_field_over_128_kib_with_a_wrong_type_names_its_row_and_line(tmp_path:
     with pytest.raises(ExtractError, match=r"staff.csv \(table staff\), column end_date, row 1 "
                        r"\(line 2\)"):  # fmt: skip
         load_extract(tmp_path)
+
+
+def test_a_contract_column_in_other_letter_case_is_refused(tmp_path: Path) -> None:
+    csv_extract(tmp_path)
+    path = tmp_path / "events.csv"
+    header, rest = path.read_text().split("\n", 1)
+    path.write_text(
+        f"{header},SOFT_DELETED\n" + "".join(f"{r},true\n" for r in rest.split("\n") if r)
+    )
+
+    said = r"events.csv \(table events\): the header's column 'SOFT_DELETED' differs from"
+    with pytest.raises(ExtractError, match=said + r" the contract's 'soft_deleted' only in"):
+        load_extract(tmp_path)
+
+
+def test_a_folder_where_a_reference_table_should_be_is_refused(tmp_path: Path) -> None:
+    csv_extract(tmp_path)
+    (tmp_path / "register_types.csv").unlink()
+    (tmp_path / "register_types.csv").mkdir()
+
+    with pytest.raises(ExtractError, match=r"register_types.csv: is not a file"):
+        load_extract(tmp_path)
