@@ -45,6 +45,9 @@ _HISTORY_WHAT = {
 }
 TABLE: Table = StoredException.__table__  # type: ignore[assignment]
 MAX_TEXT = 2000  # characters of a comment or reason
+# What a change is judged on (one exception, or a bulk batch).
+_STATE = (TABLE.c.id, TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
+          TABLE.c.triage_by)  # fmt: skip
 
 
 class TriageRefused(AuditorError):
@@ -217,8 +220,7 @@ def _current_many(
     """The rows of these ids within the scope, locked until the transaction ends (on
     PostgreSQL; SQLite's write transaction already excludes every other writer)."""
     query = select(
-        TABLE.c.id, TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
-        TABLE.c.triage_by,
+        *_STATE
     ).where(TABLE.c.id.in_(ids), visible(scope))  # fmt: skip
     if connection.dialect.name == "postgresql":
         query = query.with_for_update(of=TABLE)
@@ -299,8 +301,7 @@ def _apply(
 
 def _current(connection: Connection, exception_id: int, scope: Scope) -> Row[*tuple[Any, ...]]:
     query = select(
-        TABLE.c.id, TABLE.c.status, TABLE.c.triage, TABLE.c.dispute_state, TABLE.c.version,
-        TABLE.c.triage_by,
+        *_STATE
     ).where(TABLE.c.id == exception_id, visible(scope))  # fmt: skip
     row = connection.execute(query).one_or_none()
     if row is None:
