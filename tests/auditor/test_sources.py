@@ -7,6 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -329,9 +331,8 @@ def test_a_database_value_of_the_wrong_type_names_table_column_and_row(tmp_path:
     with pytest.raises(ExtractError) as stop:
         load_database(url)
 
-    assert "database table events (table events), column event_number, row 2, event_id=2: " in str(
-        stop.value
-    )
+    said = f"database {url} (table events), column event_number, the row with event_id=2: "
+    assert said + "'two' is not a whole number" in str(stop.value)  # a table's rows have no order
 
 
 def test_a_database_without_a_table(tmp_path: Path) -> None:
@@ -382,3 +383,35 @@ def test_a_folder_where_a_reference_table_should_be_is_refused(tmp_path: Path) -
 
     with pytest.raises(ExtractError, match=r"register_types.csv: is not a file"):
         load_extract(tmp_path)
+
+
+def test_a_parquet_column_in_other_letter_case_is_refused_as_in_csv(tmp_path: Path) -> None:
+    tables = example_tables()
+    events = tables["events"].rename({"soft_deleted": "SOFT_DELETED"})
+    write_extract(tables | {"events": events.with_columns(SOFT_DELETED=True)}, tmp_path)
+
+    said = r"events.parquet \(table events\): the schema's column 'SOFT_DELETED' differs from"
+    with pytest.raises(ExtractError, match=said + r" the contract's 'soft_deleted' only in"):
+        load_extract(tmp_path)  # it was ignored as an extra column: deleted rows counted
+
+
+def test_a_parquet_schema_naming_a_column_twice_is_refused_as_in_csv(tmp_path: Path) -> None:
+    write_extract(example_tables(), tmp_path)
+    teams = example_tables()["teams"].to_arrow()
+    twice = pa.table([*teams.columns, teams["team_name"]], names=[*teams.column_names, "team_name"])
+    pq.write_table(twice, tmp_path / "teams.parquet")
+
+    said = r"teams.parquet \(table teams\): the schema names the column 'team_name' twice"
+    with pytest.raises(ExtractError, match=said + r" \(columns 2 and 6\); keep one of them"):
+        load_extract(tmp_path)
+
+
+@pytest.mark.parametrize("file_name", ["Register_Types.csv", "register_types.CSV", "TEAMS.parquet"])
+def test_a_table_file_named_in_other_letter_case_is_refused(tmp_path: Path, file_name: str) -> None:
+    wanted = file_name.lower()
+    write_extract(example_tables(), tmp_path, wanted.split(".")[1])  # type: ignore[arg-type]
+    (tmp_path / wanted).rename(tmp_path / file_name)
+
+    said = rf"{file_name}: differs from the contract's file name {wanted} only in letter case"
+    with pytest.raises(ExtractError, match=said):
+        load_extract(tmp_path)  # register_types had silently become the bundled defaults
