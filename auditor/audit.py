@@ -15,6 +15,7 @@ import polars as pl
 from auditor.config import Settings, SourceSettings, secret
 from auditor.errors import ConfigError
 from auditor.sources import Extract, load_database, load_extract
+from auditor.stopwatch import Stopwatch
 from checks.context import CheckContext
 from checks.measures import timeliness_measures
 from checks.runner import CheckRun, run_checks
@@ -34,23 +35,35 @@ class Audit:
     measures: pl.DataFrame
 
 
-def audit(settings: Settings, as_of: dt.date, progress: Progress | None = None) -> Audit:
-    """Load, validate and check the configured source as it stood at the end of as_of.
+def audit(
+    settings: Settings,
+    as_of: dt.date,
+    progress: Progress | None = None,
+    stopwatch: Stopwatch | None = None,
+) -> Audit:
+    """Load, validate and check the configured source as it stood at the end of as_of
+    (``stopwatch``: where to time each stage).
 
     Structural faults raise ExtractError (or TooManyRejects) before any check runs.
     """
     say = progress or (lambda _: None)
+    clock = stopwatch or Stopwatch()
     say("loading the extract")
-    extract, description = open_source(settings.source)
+    with clock.stage("load"):
+        extract, description = open_source(settings.source)
     say("validating")
-    validated = validate_extract(extract, as_of, settings.source.max_reject_share)
+    with clock.stage("validate"):
+        validated = validate_extract(extract, as_of, settings.source.max_reject_share)
     counts, rejects, tables = validated.counts, validated.rejects, dict(validated.tables)
     del validated  # the context takes the tables over, and frees the contacts early
     say("building the shared context")
-    context = CheckContext.build_taking(tables, as_of, validated=True)
-    check_run = run_checks(context, settings.checks, progress=lambda n: say(f"check {n}"))
+    with clock.stage("context"):
+        context = CheckContext.build_taking(tables, as_of, validated=True)
+    with clock.stage("checks"):
+        check_run = run_checks(context, settings.checks, progress=lambda n: say(f"check {n}"))
     say("timeliness measures")
-    measures = timeliness_measures(context)
+    with clock.stage("measures"):
+        measures = timeliness_measures(context)
     return Audit(as_of, description, counts, rejects, check_run, measures)
 
 

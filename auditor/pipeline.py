@@ -13,6 +13,8 @@ day-by-day demo call (any number of times, one as-of date after another, on one 
   exactly as it was. Bad input (ExtractError, TooManyRejects, any AuditorError from
   load, validate or check) records a failed run, with its message, and nothing else;
   the error is raised again for the caller to report.
+- **Timed.** Each stage's seconds (auditor/stopwatch.py) are recorded on the run, a
+  failed one's up to where it stopped, for the metrics.
 - **Notify after commit.** Post-commit notifiers (``Notifier``: called with the
   RunResult) run after the data is safe, still under the run lock; one that fails is
   logged and listed in ``RunResult.notify_errors``, never undoing the run. A notifier
@@ -36,6 +38,7 @@ from auditor.audit import Audit, audit
 from auditor.config import Settings, SourceSettings
 from auditor.errors import AuditorError, RunRefused
 from auditor.lifecycle import COUNT_COLUMNS, reconcile
+from auditor.stopwatch import Stopwatch
 from auditor.store import repository
 from auditor.store.database import Store, open_store
 from auditor.store.directory import write_directory
@@ -98,13 +101,18 @@ def run_audit(
     """
     say = progress or (lambda _: None)
     opened = store or open_store(settings.store)
+    clock = Stopwatch()
     try:
         with opened.run_lock():
             say("preparing the store")
             opened.upgrade()
             _refuse_going_back(opened, as_of)
-            result = _run(settings, as_of, opened, say)
-            return _notify(result, notifiers, say)
+            result = _run(settings, as_of, opened, say, clock)
+            with clock.stage("email"):
+                result = _notify(result, notifiers, say)
+            with opened.writing() as connection:
+                repository.write_run_stages(connection, result.run_id, clock.seconds)
+            return result
     finally:
         if store is None:
             opened.dispose()
@@ -120,46 +128,78 @@ def _refuse_going_back(store: Store, as_of: dt.date) -> None:
         )
 
 
-def _run(settings: Settings, as_of: dt.date, store: Store, say: Progress) -> RunResult:
+def _run(
+    settings: Settings, as_of: dt.date, store: Store, say: Progress, clock: Stopwatch
+) -> RunResult:
     started = repository.now()
     try:
-        audited = audit(settings, as_of, progress=say)
+        audited = audit(settings, as_of, progress=say, stopwatch=clock)
     except AuditorError as exc:
-        _record_failure(store, as_of, started, source_name(settings.source), str(exc))
+        failure = _Failure(as_of, started, source_name(settings.source), str(exc))
+        _record_failure(store, failure, clock.seconds)
         raise
     say("reconciling and storing")
-    result = store_audit(store, audited, started, config_in_force(settings.checks))
+    result = store_audit(store, audited, started, config_in_force(settings.checks), clock)
     log.info("run %s as of %s stored: %s", result.run_id, as_of, result.totals)
     return result
 
 
-def _record_failure(
-    store: Store, as_of: dt.date, started: dt.datetime, source: str, error: str
-) -> None:
+@dataclass(frozen=True)
+class _Failure:
+    as_of: dt.date
+    started: dt.datetime
+    source: str
+    error: str
+
+
+def _record_failure(store: Store, failure: _Failure, stages: dict[str, float]) -> None:
+    """The failed run's record, with the time its stages took until it stopped."""
     with store.writing() as connection:
-        repository.insert_run(connection, as_of, started, source, "failed", error)
-    log.warning("run as of %s failed: %s", as_of, error)
+        run_id = repository.insert_run(
+            connection, failure.as_of, failure.started, failure.source, "failed", failure.error
+        )
+        repository.write_run_stages(connection, run_id, stages)
+    log.warning("run as of %s failed: %s", failure.as_of, failure.error)
 
 
 def store_audit(
-    store: Store, audited: Audit, started: dt.datetime, config: ConfigInForce | None = None
+    store: Store,
+    audited: Audit,
+    started: dt.datetime,
+    config: ConfigInForce | None = None,
+    stopwatch: Stopwatch | None = None,
 ) -> RunResult:
     """Reconcile an audit with the store and write everything, in one transaction
-    (``config``: the configuration in force, recorded for the trends)."""
-    outcomes, examined = _examined(audited.check_run)
+    (``config``: the configuration in force, recorded for the trends; ``stopwatch``:
+    where to time the reconcile and store stages)."""
+    clock = stopwatch or Stopwatch()
+    with clock.stage("store"):
+        return _store_audit(store, audited, started, config, clock)
+
+
+def _store_audit(
+    store: Store,
+    audited: Audit,
+    started: dt.datetime,
+    config: ConfigInForce | None,
+    clock: Stopwatch,
+) -> RunResult:
+    with clock.stage("reconcile"):
+        outcomes, examined = _examined(audited.check_run)
     statuses = dict(zip(outcomes["check"], outcomes["status"], strict=True))
     context = audited.check_run.context
     directory = None if context is None else run_directory(context)
     with store.writing(exclusive=True) as connection:
         run_id = repository.insert_run(connection, audited.as_of, started, audited.source)
-        changes = reconcile(
-            repository.read_known(connection),
-            audited.check_run.exceptions,
-            statuses,
-            examined,
-            audited.as_of,
-            repository.next_exception_id(connection),
-        )
+        with clock.stage("reconcile"):
+            changes = reconcile(
+                repository.read_known(connection),
+                audited.check_run.exceptions,
+                statuses,
+                examined,
+                audited.as_of,
+                repository.next_exception_id(connection),
+            )
         repository.write_changes(connection, run_id, changes, repository.now())
         repository.write_run_details(
             connection, run_id, audited.counts, audited.rejects, outcomes, audited.measures

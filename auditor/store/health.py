@@ -1,6 +1,6 @@
-"""What operations staff watch, read from the store: the latest run and how it went,
-the open exceptions per check, the rows each table lost to rejects, and the emails of
-the latest run by delivery status.
+"""What operations staff watch, read from the store: the latest run, how it went and
+how long each of its stages took, the open exceptions per check, the rows each table
+lost to rejects, and the emails of the latest run by delivery status.
 
 Read at each look (`/healthz`, `/metrics`), so every instance of `auditor serve` tells
 the same story whichever process ran the audit. Each read is one small grouped query
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from auditor.store.models import CheckCount, Notification, Run, RunCheck, RunTable
+from auditor.store.models import CheckCount, Notification, Run, RunCheck, RunStage, RunTable
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Figures:
 
     latest: RunSummary | None
     latest_succeeded: RunSummary | None
+    stage_seconds: dict[str, float]  # stage -> seconds, latest run (auditor/stopwatch.py)
     check_seconds: dict[str, float]  # check -> seconds, latest run
     open_by_check: dict[str, int]  # check -> open exceptions, latest successful run
     rejected_by_table: dict[str, int]  # table -> rows rejected, latest run
@@ -59,6 +60,12 @@ def figures(connection: Connection) -> Figures:
     return Figures(
         latest=latest,
         latest_succeeded=succeeded,
+        stage_seconds={
+            k: float(v[0])
+            for k, v in _grouped(
+                connection, RunStage.stage, run_id, RunStage.run_id, func.sum(RunStage.seconds)
+            ).items()
+        },  # fmt: skip
         check_seconds={
             k: float(v[0])
             for k, v in _grouped(

@@ -119,6 +119,16 @@ class Reject(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class RunStage(Base):
+    """How long one stage of one run took (auditor/stopwatch.py), for the metrics."""
+
+    __tablename__ = "run_stages"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
 class RunCheck(Base):
     """How one check fared on one run: ok, disabled or error."""
 

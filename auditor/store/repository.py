@@ -24,6 +24,7 @@ from auditor.store.models import (
     Reject,
     Run,
     RunCheck,
+    RunStage,
     RunTable,
     StoredException,
 )
@@ -96,6 +97,13 @@ def insert_run(
 
 def finish_run(connection: Connection, run_id: int) -> None:
     connection.execute(update(Run).where(Run.id == run_id).values(finished_at=now()))
+
+
+def write_run_stages(connection: Connection, run_id: int, seconds: dict[str, float]) -> None:
+    """The seconds each stage of the run took (those it reached)."""
+    rows = [{"run_id": run_id, "stage": k, "seconds": v} for k, v in seconds.items()]
+    if rows:
+        connection.execute(insert(RunStage), rows)
 
 
 def write_run_details(

@@ -127,6 +127,11 @@ class StoreCollector(Collector):
             return
         yield GaugeMetricFamily("auditor_store_up", "1 when the store answered.", value=1)
         yield from _run_gauges(found)
+        yield _labelled("auditor_run_stage_seconds",
+                        "Seconds each stage of the latest run took (load, validate, "
+                        "context, checks, measures, reconcile, store, email; a failed "
+                        "run's up to where it stopped).", "stage",
+                        found.stage_seconds)  # fmt: skip
         yield _labelled("auditor_check_duration_seconds",
                         "Seconds each check took on the latest run.", "check",
                         found.check_seconds)  # fmt: skip

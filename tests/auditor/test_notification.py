@@ -57,7 +57,7 @@ def settings(store_url: str, tmp_path: Path) -> Settings:
 def audits(monkeypatch: pytest.MonkeyPatch) -> dict[dt.date, Audit]:
     """Audits by as-of date: what the (faked) load → validate → check returns."""
     prepared: dict[dt.date, Audit] = {}
-    monkeypatch.setattr(auditor.pipeline, "audit", lambda _s, as_of, progress: prepared[as_of])
+    monkeypatch.setattr(auditor.pipeline, "audit", lambda _s, as_of, **_k: prepared[as_of])
     return prepared
 
 

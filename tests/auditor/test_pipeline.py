@@ -18,15 +18,18 @@ from auditor.config import Settings, parse_settings
 from auditor.errors import ExtractError, RunRefused
 from auditor.pipeline import RunResult, run_audit
 from auditor.sources import write_extract
+from auditor.stopwatch import STAGES as STAGE_NAMES
 from auditor.store import repository
 from auditor.store.database import Store
-from auditor.store.models import HistoryEntry, Run, StoredException
+from auditor.store.models import HistoryEntry, Run, RunStage, StoredException
 from schemas.examples import example_tables
 from tests.auditor.audits import CHECK, fake_audit, finding
 from tests.auditor.stores import snapshot
 
 MON, TUE, WED, THU = (dt.date(2026, 1, d) for d in (5, 6, 7, 8))
-RUN_RECORD_TABLES = {"runs", "run_tables", "rejects", "run_checks", "check_counts", "measures"}
+RUN_RECORD_TABLES = {
+    "runs", "run_tables", "rejects", "run_checks", "check_counts", "measures", "run_stages",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def settings(store_url: str, tmp_path: Path) -> Settings:
 def audits(monkeypatch: pytest.MonkeyPatch) -> dict[dt.date, Audit]:
     """Audits by as-of date: what the (faked) load → validate → check returns."""
     prepared: dict[dt.date, Audit] = {}
-    monkeypatch.setattr(auditor.pipeline, "audit", lambda _s, as_of, progress: prepared[as_of])
+    monkeypatch.setattr(auditor.pipeline, "audit", lambda _s, as_of, **_k: prepared[as_of])
     return prepared
 
 
@@ -290,3 +293,35 @@ def test_run_audit_opens_and_closes_the_configured_store(
     result = run_audit(settings, MON)
 
     assert result.run_id == 1 and result.totals["open"] == 1
+
+
+def stage_seconds(store: Store, run_id: int) -> dict[str, float]:
+    query = select(RunStage.stage, RunStage.seconds).where(RunStage.run_id == run_id)
+    with store.reading() as connection:
+        return {stage: seconds for stage, seconds in connection.execute(query)}
+
+
+def test_every_stage_of_a_run_is_timed_on_its_record(settings: Settings, store: Store) -> None:
+    result = run_audit(settings, dt.date(2026, 11, 25), store=store)  # the real pipeline
+
+    seconds = stage_seconds(store, result.run_id)
+    with store.reading() as connection:
+        times = select(Run.started_at, Run.finished_at).where(Run.id == result.run_id)
+        started, finished = connection.execute(times).one()
+    assert set(seconds) == set(STAGE_NAMES) and all(s >= 0 for s in seconds.values())
+    # email is timed after the run's record is finished; the rest fit inside it
+    inside = sum(s for stage, s in seconds.items() if stage != "email")
+    assert inside <= (finished - started).total_seconds() + 0.01
+
+
+def test_a_failed_run_records_the_stages_it_reached(
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def invalid(*_args: Any, **_kwargs: Any) -> Any:
+        raise ExtractError("events.csv: column sentence_date, row 2: not a date")
+
+    monkeypatch.setattr(auditor.audit, "validate_extract", invalid)
+    with pytest.raises(ExtractError):
+        run_audit(settings, MON, store=store)
+
+    assert set(stage_seconds(store, 1)) == {"load", "validate"}

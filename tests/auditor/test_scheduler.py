@@ -113,7 +113,7 @@ def test_a_scheduled_run_audits_today_and_logs_it(
 ) -> None:
     days: list[dt.date] = []
 
-    def audit(_settings: Settings, as_of: dt.date, progress: object) -> Audit:
+    def audit(_settings: Settings, as_of: dt.date, **_options: object) -> Audit:
         days.append(as_of)
         return fake_audit(as_of, [finding("X1")])
 
@@ -160,7 +160,7 @@ def test_a_scheduled_run_of_a_day_already_audited_is_skipped(
 ) -> None:
     days: list[dt.date] = []
 
-    def audit(_settings: Settings, as_of: dt.date, progress: object) -> Audit:
+    def audit(_settings: Settings, as_of: dt.date, **_options: object) -> Audit:
         days.append(as_of)
         return fake_audit(as_of, [finding("X1")])
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from auditor.store.database import Store, store_engine
-from auditor.store.models import CheckCount, Notification, Run, RunCheck, RunTable
+from auditor.store.models import CheckCount, Notification, Run, RunCheck, RunStage, RunTable
 from auditor.web.app import build_app
 from tests.web.stores import Browsers, World, settings_for
 
@@ -28,7 +28,7 @@ def put_run(store: Store, run_id: int, status: str, started: dt.datetime, **rows
         connection.execute(insert(Run).values(values))
         for model, entries in rows.items():
             table = {"tables": RunTable, "checks": RunCheck, "counts": CheckCount,
-                     "emails": Notification}[model]  # fmt: skip
+                     "emails": Notification, "stages": RunStage}[model]  # fmt: skip
             connection.execute(insert(table), [dict(e, run_id=run_id) for e in entries])
 
 
@@ -119,7 +119,8 @@ def test_metrics_are_the_latest_runs_figures_from_the_store(
 ) -> None:
     started = NOW - dt.timedelta(hours=3)
     put_run(store, 1, "succeeded", started - dt.timedelta(days=1),
-            counts=[count("rsr_missing", "N01T01", 99)], emails=[email("old", "sent")])  # fmt: skip
+            counts=[count("rsr_missing", "N01T01", 99)], emails=[email("old", "sent")],
+            stages=[{"stage": "validate", "seconds": 99.0}])  # fmt: skip
     put_run(
         store, 2, "succeeded", started,
         tables=[table("events", 1000, 3), table("offenders", 400, 0)],
@@ -128,6 +129,7 @@ def test_metrics_are_the_latest_runs_figures_from_the_store(
                 count("oasys_overdue", "N01T02", 7)],
         emails=[email("a", "sent"), email("b", "sent"), email("c", "deferred"),
                 email("d", "rejected")],
+        stages=[{"stage": "validate", "seconds": 2.5}, {"stage": "email", "seconds": 0.75}],
     )  # fmt: skip
 
     found = scraped(browsers.new())
@@ -137,6 +139,9 @@ def test_metrics_are_the_latest_runs_figures_from_the_store(
     assert found[("auditor_last_run_succeeded", ())] == 1
     assert found[("auditor_last_run_duration_seconds", ())] == 42
     assert found[("auditor_last_success_timestamp_seconds", ())] == started.timestamp()
+    stages = {labels[0][1]: value for (name, labels), value in found.items()
+              if name == "auditor_run_stage_seconds"}  # fmt: skip
+    assert stages == {"validate": 2.5, "email": 0.75}
     assert found[("auditor_check_duration_seconds", (("check", "oasys_overdue"),))] == 1.5
     assert found[("auditor_open_exceptions", (("check", "rsr_missing"),))] == 7
     assert found[("auditor_open_exceptions", (("check", "oasys_overdue"),))] == 7

@@ -45,7 +45,7 @@ MON, TUE, WED, THU = (dt.date(2026, 1, d) for d in (5, 6, 7, 8))
 @pytest.fixture
 def audits(monkeypatch: pytest.MonkeyPatch) -> dict[dt.date, Audit]:
     prepared: dict[dt.date, Audit] = {}
-    monkeypatch.setattr(auditor.pipeline, "audit", lambda _s, as_of, progress: prepared[as_of])
+    monkeypatch.setattr(auditor.pipeline, "audit", lambda _s, as_of, **_k: prepared[as_of])
     return prepared
 
 
