@@ -10,9 +10,11 @@ notifier (STYLE.md rule 5). A notifier says how a send failed by the exception i
   round and resumes on the next attempt;
 - ``PermanentDeliveryError``: refused for good (a 5xx reply to its recipient or content);
   sending it again will not help, so it is recorded and shown;
-- ``UnconfirmedDeliveryError``: the whole message was handed over but the connection
-  failed before the server answered; it may or may not have arrived, so it is not sent
-  again without someone asking (each email goes at most once).
+- ``UnconfirmedDeliveryError``, a kind of ``TransportUnavailable``: the whole message
+  was handed over but the connection failed before the server answered; it may or may
+  not have arrived, and, as SMTP says of a message without its 250 reply, it is taken
+  as not delivered and sent again, with the same Message-ID (at least once:
+  ``notifiers.delivery``).
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ class PermanentDeliveryError(DeliveryError):
     """Refused for good: sending this message again will not help."""
 
 
-class UnconfirmedDeliveryError(DeliveryError):
-    """Handed over in full, but not acknowledged: it may or may not have arrived."""
+class UnconfirmedDeliveryError(TransportUnavailable):
+    """Handed over in full, but not acknowledged: it may or may not have arrived; sent
+    again (with the same Message-ID) when the transport is back."""
 
 
 class Notifier(ABC):

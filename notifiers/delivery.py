@@ -3,14 +3,26 @@ for the run summary.
 
 For each digest, in order:
 
-1. skip it when the ledger already holds it as ``sent``, ``rejected`` (shown again in
-   the report) or ``sending`` (unconfirmed: a crash or a lost reply mid-send; it may
-   have arrived, so it is not repeated unless ``resend_unconfirmed``);
+1. skip it when the ledger already holds it as ``sent`` or ``rejected`` (shown again in
+   the report);
 2. save ``sending``, hand it to the notifier, save the outcome;
 3. on a transient failure, wait ``base_delay * 2**(n-1)`` seconds (capped) and try again,
    up to ``attempts`` times; then leave it ``deferred`` for the next attempt. When the
    transport itself is unavailable, stop: the rest stay unsent (no entry) and go on the
    next attempt.
+
+**At least once.** An email whose fate is unknown is sent again, with the same
+Message-ID, as SMTP itself does (RFC 5321: without the server's 250 reply to the data,
+the sender must take the message as not delivered): an entry left ``sending`` by a
+process that died mid-send, and a connection lost after the final dot before the reply
+(``UnconfirmedDeliveryError``, retried here as the transport being unavailable). The
+next attempt (the same run's ``auditor notify --run ID``, or a rerun of the same day,
+which carries the Message-ID over from the earlier run's entry) sends it. Nobody is left
+without the day's email; the one window for a second copy is from the moment the server
+keeps the message (before its 250 reaches us) until the ``sent`` entry is committed,
+one short local transaction, and that copy bears the first one's Message-ID, so mail
+systems that keep the first may drop it. At most once would instead lose the email for
+a death anywhere in the SMTP transaction (connect, envelope, data), a far longer window.
 
 Nothing here raises for a failed delivery: the outcome is in the report, and the run's
 data is never touched. ``notify_run`` is the whole of ``auditor notify``, and
@@ -31,16 +43,13 @@ from notifiers.base import (
     PermanentDeliveryError,
     TransientDeliveryError,
     TransportUnavailable,
-    UnconfirmedDeliveryError,
 )
 from notifiers.digest import Digest, DigestInput, build_digests
 from notifiers.ledger import Ledger, LedgerEntry, MemoryLedger
 from notifiers.message import build_message, new_message_id
 from notifiers.recipients import Problem, usable_address
 
-Outcome = Literal[
-    "sent", "already_sent", "rejected", "deferred", "unconfirmed", "not_attempted", "previewed"
-]
+Outcome = Literal["sent", "already_sent", "rejected", "deferred", "not_attempted", "previewed"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,7 @@ class DeliveryReport:
             ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in counts.items() if n) or "no email"
         ]
         for result in self.results:
-            if result.outcome in ("rejected", "deferred", "unconfirmed"):
+            if result.outcome in ("rejected", "deferred"):
                 lines.append(f"{result.outcome}: {result.address}: {result.detail}")
         lines.extend(problem.detail for problem in self.problems)
         return lines
@@ -108,17 +117,18 @@ class Delivery:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Sleep = time.sleep
     clock: Clock = _utc_now
+    # entries of earlier runs of the same day left unsettled (sending, deferred), by
+    # recipient key: their Message-ID is carried over (Ledger.unsettled)
+    carried: dict[str, LedgerEntry] = field(default_factory=dict)
 
-    def deliver(
-        self, digests: Sequence[Digest], *, force: bool = False, resend_unconfirmed: bool = False
-    ) -> list[DeliveryResult]:
+    def deliver(self, digests: Sequence[Digest], *, force: bool = False) -> list[DeliveryResult]:
         """Send what the ledger does not hold as done (``force``: send them all)."""
         entries = self.ledger.entries(self.run_id)
         results: list[DeliveryResult] = []
         stopped: str | None = None
         for digest in digests:
             entry = entries.get(digest.key)
-            done = None if force else _done(entry, resend_unconfirmed)
+            done = None if force else _done(entry)
             if done is not None:
                 results.append(DeliveryResult(digest.key, digest.address, *done))
             elif stopped is not None:
@@ -155,17 +165,18 @@ class Delivery:
                 self.sleep(self.policy.delay(failures))
             except PermanentDeliveryError as exc:
                 return self._settle(digest, entry, "rejected", str(exc)), False
-            except UnconfirmedDeliveryError as exc:
-                self._save(entry, "sending", str(exc))
-                return DeliveryResult(digest.key, digest.address, "unconfirmed", str(exc)), False
             else:
                 return self._settle(digest, entry, "sent", None), False
 
     def _entry(self, digest: Digest, entry: LedgerEntry | None) -> LedgerEntry:
         """The ledger entry for this attempt; a resend of a sent email gets a new
-        Message-ID (mail systems drop a second copy of one they already hold)."""
+        Message-ID (mail systems drop a second copy of one they already hold), one whose
+        fate is unknown keeps its own, from an earlier run of the day if need be."""
+        carried = self.carried.get(digest.key) if entry is None else None
         if entry is None or entry.status == "sent":
-            message_id = new_message_id(self.from_address, self.run_id)
+            message_id = (
+                carried.message_id if carried else new_message_id(self.from_address, self.run_id)
+            )
             attempts = entry.attempts if entry else 0
             return LedgerEntry(
                 self.run_id, digest.key, digest.address, self.as_of, "sending",
@@ -197,17 +208,14 @@ class Delivery:
         return saved
 
 
-def _done(entry: LedgerEntry | None, resend_unconfirmed: bool) -> tuple[Outcome, str | None] | None:
-    """The outcome of an earlier delivery that stands, or None to send now."""
-    if entry is None or entry.status == "deferred":
+def _done(entry: LedgerEntry | None) -> tuple[Outcome, str | None] | None:
+    """The outcome of an earlier delivery that stands, or None to send now (nothing
+    yet, deferred, or ``sending``: its fate is unknown, so it goes again)."""
+    if entry is None or entry.status in ("deferred", "sending"):
         return None
     if entry.status == "sent":
         return "already_sent", None
-    if entry.status == "rejected":
-        return "rejected", entry.detail
-    if resend_unconfirmed:
-        return None
-    return "unconfirmed", entry.detail or "interrupted while sending; it may have arrived"
+    return "rejected", entry.detail
 
 
 def notify_run(
@@ -217,7 +225,6 @@ def notify_run(
     *,
     dry_run: bool = False,
     to: str | None = None,
-    resend_unconfirmed: bool = False,
     policy: RetryPolicy | None = None,
     sleep: Sleep = time.sleep,
 ) -> DeliveryReport:
@@ -243,7 +250,7 @@ def notify_run(
         earlier = []
     results = _deliver_or_preview(
         inputs, ledger, notifier, pending, dry_run, policy, sleep,
-        force=to is not None, resend_unconfirmed=resend_unconfirmed,
+        force=to is not None, carried={} if to else ledger.unsettled(inputs.run_id, inputs.as_of),
     )  # fmt: skip
     return DeliveryReport(earlier + results, batch.problems, shown)
 
@@ -301,7 +308,7 @@ def _deliver_or_preview(
     policy: RetryPolicy | None,
     sleep: Sleep,
     force: bool = False,
-    resend_unconfirmed: bool = False,
+    carried: dict[str, LedgerEntry] | None = None,
 ) -> list[DeliveryResult]:
     """Preview the digests (dry run) or deliver them through the notifier, then close it."""
     if dry_run:
@@ -310,7 +317,7 @@ def _deliver_or_preview(
         raise ValueError("a delivery needs a notifier unless dry_run is set")
     delivery = Delivery(
         inputs.run_id, inputs.as_of, ledger, notifier, inputs.settings.from_address,
-        policy or RetryPolicy(), sleep,
+        policy or RetryPolicy(), sleep, carried=carried or {},
     )  # fmt: skip
     with notifier:
-        return delivery.deliver(digests, force=force, resend_unconfirmed=resend_unconfirmed)
+        return delivery.deliver(digests, force=force)

@@ -1,11 +1,13 @@
-"""The delivery ledger: one entry per (run, recipient), so that each email goes at most
-once and an interrupted delivery resumes where it stopped.
+"""The delivery ledger: one entry per (run, recipient), so that each email goes once (at
+least once where its fate is unknown: notifiers/delivery.py) and an interrupted delivery
+resumes where it stopped.
 
 An entry moves through these states (``notifiers.delivery`` writes them):
 
 - ``sending``: about to be handed to the transport. Saved *before* the send, so a crash
-  mid-send leaves ``sending`` behind: the email may or may not have gone, and it is not
-  sent again without someone asking (``auditor notify --run ID --resend ADDRESS``);
+  mid-send leaves ``sending`` behind: the email may or may not have gone, and the next
+  attempt sends it again with the same Message-ID (a rerun of the same day carries the
+  Message-ID over: ``unsettled``);
 - ``sent``: the transport accepted it;
 - ``deferred``: a transient failure (server down, 4xx); sent on the next attempt;
 - ``rejected``: refused for good (5xx); shown, not retried.
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 Status = Literal["sending", "sent", "deferred", "rejected"]
+UNSETTLED = ("sending", "deferred")  # due again
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class Ledger(Protocol):
         """Per recipient key, the latest as_of of a ``sent`` entry of an earlier run."""
         ...
 
+    def unsettled(self, before_run_id: int, as_of: dt.date) -> dict[str, LedgerEntry]:
+        """Per recipient key, the latest ``sending`` or ``deferred`` entry of an earlier
+        run as of the same date (an email of the day whose fate is unknown or still due)."""
+        ...
+
 
 class MemoryLedger:
     """A ledger in a dict: for tests, previews and benchmarks."""
@@ -72,3 +80,10 @@ class MemoryLedger:
             if run < before_run_id and entry.status == "sent":
                 latest[key] = max(entry.as_of, latest.get(key, entry.as_of))
         return latest
+
+    def unsettled(self, before_run_id: int, as_of: dt.date) -> dict[str, LedgerEntry]:
+        found: dict[str, LedgerEntry] = {}
+        for (run, key), entry in sorted(self._entries.items()):
+            if run < before_run_id and entry.as_of == as_of and entry.status in UNSETTLED:
+                found[key] = entry
+        return found

@@ -5,7 +5,7 @@ Each send is one SMTP transaction, and its failure is classified by where it hap
 a reply of 421 or a broken connection before the end of the data means the server is
 unavailable; another 4xx reply is transient; a 5xx reply to the recipient or the data
 is permanent; a connection lost after the final dot but before the reply leaves the
-message unconfirmed (the server may have taken it)."""
+message unconfirmed (the server may have taken it; it is sent again, at least once)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The delivery ledger in the store: ``notifiers.ledger.Ledger`` on the
-``notification_ledger`` table, so that each email goes at most once across processes and
-an interrupted delivery resumes where it stopped (``auditor notify --run ID``).
+``notification_ledger`` table, so that each email goes once across processes (at least
+once where its fate is unknown: notifiers/delivery.py) and an interrupted delivery
+resumes where it stopped (``auditor notify --run ID``, or a rerun of the day).
 
 - **Its own transactions.** Every ``save`` is one short write transaction of its own,
   committed before it returns: the ledger records what was handed to the transport
@@ -25,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from auditor.store.database import Store
 from auditor.store.models import Notification
-from notifiers.ledger import LedgerEntry
+from notifiers.ledger import UNSETTLED, LedgerEntry
 
 LEDGER: Table = Notification.__table__  # type: ignore[assignment]
 KEY = ("run_id", "recipient_key")
@@ -57,6 +58,16 @@ class StoreLedger:
         )
         with self.store.reading() as connection:
             return {key: as_of for key, as_of in connection.execute(latest)}
+
+    def unsettled(self, before_run_id: int, as_of: dt.date) -> dict[str, LedgerEntry]:
+        query = select(LEDGER).where(
+            LEDGER.c.run_id < before_run_id,
+            LEDGER.c.as_of == as_of,
+            LEDGER.c.status.in_(UNSETTLED),
+        )
+        with self.store.reading() as connection:
+            rows = connection.execute(query.order_by(LEDGER.c.run_id)).all()
+        return {row.recipient_key: _entry(row) for row in rows}
 
 
 def _upsert(connection: Connection, values: dict[str, Any]) -> Any:

@@ -199,25 +199,21 @@ def test_a_connection_dropped_mid_way_is_retried_without_duplicates(
     assert smtp_server.mailbox.connections == 3  # reconnected after each drop
 
 
-def test_a_connection_lost_before_the_server_answers_is_not_repeated(
+def test_a_connection_lost_before_the_server_answers_is_sent_again_with_its_message_id(
     smtp_server: SmtpServer,
 ) -> None:
+    """At least once: without the server's reply the email is taken as not delivered."""
     inputs, ledger = run_input(), MemoryLedger()
     smtp_server.mailbox.script["data"] = [PASS, DROP]
-    report = notify(inputs, ledger, smtp_server)
-    outcomes = [r.outcome for r in report.results]
-    assert outcomes == ["sent", "unconfirmed"] + ["sent"] * (SPOS - 1)
+    sleeps: list[float] = []
+    report = notify(inputs, ledger, smtp_server, sleeps)
+    assert [r.outcome for r in report.results] == ["sent"] * (SPOS + 1)
     lost = report.results[1]
-    assert "may or may not" not in (lost.detail or "") and "before the server confirmed" in (
-        lost.detail or ""
-    )
-    assert ledger.entries(1)[lost.key].status == "sending"
-
-    report = notify(inputs, ledger, smtp_server)
-    assert report.outcome("unconfirmed")[0].address == lost.address
-    assert lost.address not in received_by(smtp_server)
-    report = notify(inputs, ledger, smtp_server, resend_unconfirmed=True)
-    assert report.outcome("sent")[0].address == lost.address
+    entry = ledger.entries(1)[lost.key]
+    assert (entry.status, entry.attempts) == ("sent", 2) and sleeps == [0.01]
+    assert [e.message_id for e in ledger.saves if e.recipient_key == lost.key] == [
+        entry.message_id
+    ] * 4  # sending, deferred, sending, sent: one Message-ID throughout
     assert set(received_by(smtp_server).values()) == {1}
 
 
@@ -238,9 +234,11 @@ class CrashingNotifier(SmtpNotifier):
 
 
 @pytest.mark.parametrize("after_send", [True, False])
-def test_a_crash_mid_delivery_resumes_without_duplicates(
+def test_a_crash_mid_delivery_resumes_and_sends_the_unknown_one_again(
     smtp_server: SmtpServer, after_send: bool
 ) -> None:
+    """At least once: the email being sent when the process died goes again, with its
+    Message-ID; a second copy only when the server had taken the first."""
     inputs, ledger = run_input(), MemoryLedger()
     with pytest.raises(Crash):
         notify_run(inputs, ledger, CrashingNotifier(smtp_server, 3, after_send), policy=POLICY)
@@ -249,13 +247,31 @@ def test_a_crash_mid_delivery_resumes_without_duplicates(
 
     report = notify(inputs, ledger, smtp_server)
     outcomes = [r.outcome for r in report.results]
-    assert outcomes == ["already_sent", "already_sent", "unconfirmed"] + ["sent"] * (SPOS - 2)
+    assert outcomes == ["already_sent", "already_sent"] + ["sent"] * (SPOS - 1)
     crashed = report.results[2].address
-    assert received_by(smtp_server)[crashed] == int(after_send)
-    assert set(received_by(smtp_server).values()) == {1}
-    if not after_send:  # it never went: someone resends it by hand
-        report = notify(inputs, ledger, smtp_server, to=crashed)
-        assert received_by(smtp_server)[crashed] == 1
+    assert received_by(smtp_server)[crashed] == 1 + int(after_send)
+    ids = {m["Message-ID"] for m in smtp_server.mailbox.messages if crashed in m["To"]}
+    assert len(ids) == 1
+    assert received_by(smtp_server) - Counter({crashed: 1 + int(after_send)}) == Counter(
+        {a: 1 for a in received_by(smtp_server) if a != crashed}
+    )
+
+
+def test_a_rerun_of_the_day_sends_an_earlier_runs_unknown_email_with_its_message_id(
+    smtp_server: SmtpServer,
+) -> None:
+    inputs, ledger = run_input(), MemoryLedger()
+    with pytest.raises(Crash):
+        notify_run(inputs, ledger, CrashingNotifier(smtp_server, 2, True), policy=POLICY)
+    [unknown] = [e for e in ledger.entries(1).values() if e.status == "sending"]
+
+    report = notify(run_input(run_id=2), ledger, smtp_server)
+
+    again = ledger.entries(2)[unknown.recipient_key]
+    assert (again.status, again.message_id) == ("sent", unknown.message_id)
+    assert [r.outcome for r in report.results].count("already_sent") == 1
+    assert received_by(smtp_server)[unknown.address] == 2
+    assert len(received_by(smtp_server)) == SPOS + 1
 
 
 def test_a_resend_to_one_address_goes_again_with_a_new_message_id(smtp_server: SmtpServer) -> None:
