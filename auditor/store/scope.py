@@ -114,7 +114,7 @@ def visible_unowned(scope: Scope) -> ColumnElement[bool] | None:
         return true()
     if not scope.providers:
         return None
-    return _persons_of(scope.providers)
+    return unowned_of_providers(scope.providers)
 
 
 def owned_of_providers(providers: frozenset[str] | set[str]) -> ColumnElement[bool]:
@@ -123,13 +123,10 @@ def owned_of_providers(providers: frozenset[str] | set[str]) -> ColumnElement[bo
     return EXCEPTIONS.c.team_code.in_(teams.scalar_subquery())
 
 
-def _persons_of(providers: frozenset[str] | set[str]) -> ColumnElement[bool]:
+def unowned_of_providers(providers: frozenset[str] | set[str]) -> ColumnElement[bool]:
     """``of_providers`` for the exceptions with no team."""
     persons = select(PERSONS.c.crn).where(PERSONS.c.provider_code.in_(sorted(providers)))
     return EXCEPTIONS.c.crn.in_(persons.scalar_subquery())
-
-
-unowned_of_providers = _persons_of
 
 
 def of_providers(providers: frozenset[str] | set[str]) -> ColumnElement[bool]:
