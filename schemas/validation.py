@@ -150,11 +150,16 @@ def enforce_reject_limit(validated: Validated, max_reject_share: float) -> None:
     raise TooManyRejects("\n".join([*lines, advice]))
 
 
+# A damaged Parquet file (a bit flipped in a page header) can make polars panic: the
+# reader's failure, said as the file's, not a traceback.
+UNREADABLE = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+
+
 def _collect_all(extract: Extract) -> dict[str, pl.DataFrame]:
     """Every table, read in parallel; a table that cannot be read is named."""
     try:
         frames = pl.collect_all([extract.tables[name] for name in TABLE_NAMES])
-    except (pl.exceptions.PolarsError, OSError):
+    except UNREADABLE:
         return {name: _collect(extract, name) for name in TABLE_NAMES}
     return dict(zip(TABLE_NAMES, frames, strict=True))
 
@@ -162,9 +167,9 @@ def _collect_all(extract: Extract) -> dict[str, pl.DataFrame]:
 def _collect(extract: Extract, name: str) -> pl.DataFrame:
     try:
         return extract.tables[name].collect()
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    except UNREADABLE as exc:
         source = extract.sources.get(name, name)
-        reason = str(exc).splitlines()[0]
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
         raise ExtractError(
             f"{source} (table {name}) could not be read: {reason}. The run stopped before any "
             "check: correct the extract and run again."

@@ -112,8 +112,10 @@ def _read_parquet(path: Path, spec: TableSpec) -> pl.LazyFrame:
         if all(c.exact for c in steps):
             return scan.select(c.expr.alias(c.column) for c in steps)
         raw = scan.collect()
-    except pl.exceptions.PolarsError as exc:
-        raise ExtractError(f"{place} is not a readable Parquet file ({exc}). {STOPPED}") from None
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+        message = f"{place} is not a readable Parquet file ({reason}). {STOPPED}"
+        raise ExtractError(message) from None
     return typed(raw, steps, spec, place)
 
 
