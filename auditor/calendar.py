@@ -56,8 +56,13 @@ def wd(start: dt.date, n: int) -> dt.date:
 
 
 def wd_expr(start: pl.Expr, n: int | pl.Expr) -> pl.Expr:
-    """``wd(start, n)`` for a column of dates, vectorised."""
-    return start.dt.add_business_days(n, holidays=list(bank_holidays()), roll="backward")
+    """``wd(start, n)`` for a column of dates, vectorised. Rolling a weekend or holiday
+    back to the working day before makes counting start at the next one; with n = 0
+    nothing is counted, so the day is ``start`` itself, as in :func:`wd`."""
+    added = start.dt.add_business_days(n, holidays=list(bank_holidays()), roll="backward")
+    if isinstance(n, int):
+        return start if n == 0 else added
+    return pl.when(n == 0).then(start).otherwise(added)
 
 
 def today_in_london() -> dt.date:

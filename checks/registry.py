@@ -76,6 +76,9 @@ def validate_check_settings(name: str, values: dict[str, Any]) -> str | None:
         elif not _same_kind(known_params[key], value):
             kind = type(known_params[key]).__name__
             return f"{key} must be a {kind} (default {known_params[key]!r}), not {value!r}"
+        elif isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            # every whole-number parameter counts days, working days or months
+            return f"{key} must be 0 or more (default {known_params[key]!r}), not {value!r}"
     try:
         build_check(name, values)
     except (ValueError, TypeError) as exc:

@@ -39,6 +39,10 @@ D = dt.date
         (D(2021, 12, 31), 1, D(2022, 1, 4)),
         (D(2026, 11, 25), 20, D(2026, 12, 23)),
         (D(2026, 12, 1), 20, D(2026, 12, 31)),
+        # n = 0: nothing is counted, the day itself, a weekend or holiday included.
+        (D(2026, 11, 27), 0, D(2026, 11, 27)),
+        (D(2026, 11, 28), 0, D(2026, 11, 28)),
+        (D(2026, 12, 25), 0, D(2026, 12, 25)),
     ],
 )
 def test_wd(start: dt.date, n: int, expected: dt.date) -> None:
@@ -50,9 +54,11 @@ def test_wd(start: dt.date, n: int, expected: dt.date) -> None:
 def test_vectorised_matches_scalar_over_two_years() -> None:
     days = [D(2025, 1, 1) + dt.timedelta(days=k) for k in range(730)]
     frame = pl.DataFrame({"a": days})
-    for n in (1, 5, 10, 20):
+    for n in (0, 1, 5, 10, 20):
         got = frame.select(wd_expr(pl.col("a"), n)).to_series().to_list()
         assert got == [wd(day, n) for day in days]
+        by_column = frame.select(wd_expr(pl.col("a"), pl.lit(n))).to_series().to_list()
+        assert by_column == got
 
 
 def test_bank_holidays_come_from_the_library_and_cover_the_substitutes() -> None:

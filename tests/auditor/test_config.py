@@ -37,6 +37,11 @@ def write(tmp_path: Path, text: str) -> Path:
         ("[checks.rsr_mising]\n", "[checks.rsr_mising] is not a known check"),
         ("[checks.rsr_missing]\nwithin_days = 3\n", "unknown setting 'within_days'"),
         ("[checks.rsr_missing]\nwithin_working_days = 'one'\n", "within_working_days must be"),
+        (
+            "[checks.rsr_missing]\nwithin_working_days = -1\n",
+            "within_working_days must be 0 or more (default 1), not -1",
+        ),
+        ("[checks.flag_review_overdue]\ngrace_days = -3\n", "grace_days must be 0 or more"),
         ("[checks.rsr_missing]\nenabled = 'yes'\n", "enabled must be true or false"),
         ("[checks.rsr_missing]\nseverity = 'urgent'\n", "severity must be one of"),
         ("not toml at all [", "not valid TOML"),
