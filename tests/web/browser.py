@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy import bindparam
 from sqlalchemy import text as sql_text
 
@@ -197,6 +197,39 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes], log: Path) 
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     raise AssertionError(f"auditor serve did not answer {url} within 30 s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def served_demo(folder: Path) -> Iterator[DemoWorld]:
+    """The demo store (``demo_store``) under a real `auditor serve` on a free port, with
+    the SPO's teams filled in, until the block ends."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    base, demo, logins, provider = demo_store(folder / "demo", url)
+    config = write_config(folder / "config.toml", demo, url, port)
+    store = open_store(demo.settings.store)
+    try:
+        spo = logins["spo"].staff_code
+        assert spo is not None
+        with serving(config, port, folder / "serve.log") as served:
+            world = DemoWorld(served, base, demo, store, logins, spo, (), provider)
+            teams = world.sql("select team_code from directory_teams where spo_staff_code = :s"
+                              " order by team_code", s=spo)  # fmt: skip
+            world.spo_teams = tuple(t["team_code"] for t in teams)
+            yield world
+    finally:
+        store.dispose()
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, until the block ends."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def launch(playwright: Playwright) -> Browser:

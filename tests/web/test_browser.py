@@ -19,12 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import polars as pl
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from auditor.calendar import wd
 from auditor.demo import run_day
 from auditor.pipeline import run_audit
-from auditor.store.database import open_store
 from auditor.store.scope import Scope
 from auditor.store.worklist import Filters, counts, list_page
 from auditor.web.account import WRONG
@@ -34,23 +33,20 @@ from tests.web.browser import (
     CHROMIUM,
     PAGE_SIZE,
     DemoWorld,
-    demo_store,
+    chromium_browser,
     describe,
     email_notifiers,
-    free_port,
     history_titles,
     html_links,
     ids_shown,
-    launch,
     nav_labels,
     new_context,
     read_email,
     result_count,
     screenshot,
     serious_violations,
-    serving,
+    served_demo,
     sign_in,
-    write_config,
 )
 
 if not CHROMIUM.exists():
@@ -64,31 +60,14 @@ RolePage = Callable[[str], Page]
 
 @pytest.fixture(scope="module")
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
-    folder = tmp_path_factory.mktemp("browser")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    base, demo, logins, provider = demo_store(folder / "demo", url)
-    config = write_config(folder / "config.toml", demo, url, port)
-    store = open_store(demo.settings.store)
-    try:
-        spo = logins["spo"].staff_code
-        assert spo is not None
-        with serving(config, port, folder / "serve.log") as served:
-            world = DemoWorld(served, base, demo, store, logins, spo, (), provider)
-            teams = world.sql("select team_code from directory_teams where spo_staff_code = :s"
-                              " order by team_code", s=spo)  # fmt: skip
-            world.spo_teams = tuple(t["team_code"] for t in teams)
-            yield world
-    finally:
-        store.dispose()
+    with served_demo(tmp_path_factory.mktemp("browser")) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

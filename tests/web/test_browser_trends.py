@@ -17,11 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from auditor.config import parse_settings
 from auditor.monthly_report import Recipient, build_reports, send_reports
-from auditor.store.database import open_store
 from auditor.store.scope import EVERYTHING
 from auditor.trend_tables import cell
 from notifiers.ledger import MemoryLedger
@@ -29,17 +28,14 @@ from tests.web.browser import (
     AXE_RESULTS,
     CHROMIUM,
     DemoWorld,
-    demo_store,
+    chromium_browser,
     describe,
-    free_port,
-    launch,
     new_context,
     read_email,
     screenshot,
     serious_violations,
-    serving,
+    served_demo,
     sign_in,
-    write_config,
 )
 
 if not CHROMIUM.exists():
@@ -51,26 +47,14 @@ ROLES = ("senior_manager", "admin", "spo", "sysadmin")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
-    folder = tmp_path_factory.mktemp("browser-trends")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    base, demo, logins, provider = demo_store(folder / "demo", url)
-    config = write_config(folder / "config.toml", demo, url, port)
-    store = open_store(demo.settings.store)
-    try:
-        spo = logins["spo"].staff_code or ""
-        with serving(config, port, folder / "serve.log") as served:
-            yield DemoWorld(served, base, demo, store, logins, spo, (), provider)
-    finally:
-        store.dispose()
+    with served_demo(tmp_path_factory.mktemp("browser-trends")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def signed_in(world: DemoWorld, chromium: Browser, role: str) -> Page:
