@@ -12,7 +12,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from auditor.errors import ConfigError
 
@@ -37,6 +44,24 @@ class SourceSettings(Section):
     max_reject_share: float = Field(
         0.05, ge=0, le=1, description="Share of rejected rows per table that stops the run."
     )
+
+    @field_validator("url")
+    @classmethod
+    def _a_database_url(cls, url: str | None) -> str | None:
+        """A URL SQLAlchemy cannot parse is said here, not as a traceback at run time
+        (the message leaves the URL out: it may hold a password)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            if url is not None:
+                make_url(url)
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "is not a SQLAlchemy database URL, such as "
+                "postgresql+psycopg://user@host:5432/name or sqlite:///extract.db"
+            ) from None
+        return url
 
     @model_validator(mode="after")
     def _one_source(self) -> SourceSettings:

@@ -72,3 +72,9 @@ def test_check_parameters_are_accepted() -> None:
         {"checks": {"rsr_missing": {"enabled": False, "within_working_days": 2}}}
     )
     assert settings.check_settings("rsr_missing") == {"enabled": False, "within_working_days": 2}
+
+
+def test_a_source_url_sqlalchemy_cannot_parse_is_a_config_error_without_the_url() -> None:
+    with pytest.raises(ConfigError, match="setting 'source.url': .*not a SQLAlchemy") as bad:
+        parse_settings({"source": {"url": "postgresql://ann:s3cret@db:port/extract"}})
+    assert "s3cret" not in str(bad.value)  # it crashed `auditor run` with a traceback
