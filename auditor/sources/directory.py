@@ -123,7 +123,7 @@ def _parquet_names(path: Path, place: Place) -> list[str]:
     """The column names of a Parquet file's schema, as written (duplicates kept)."""
     try:
         return list(pq.read_schema(path).names)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError) as exc:  # a name not UTF-8, too
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         message = f"{place} is not a readable Parquet file ({reason}). {STOPPED}"
         raise ExtractError(message) from None

@@ -15,6 +15,7 @@ HYPOTHESIS_PROFILE=long.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -302,5 +303,23 @@ def test_a_damaged_page_header_is_refused_naming_the_file(tmp_path: Path) -> Non
             screen_extract(load_extract(tmp_path), AS_OF)
         except AuditorError as exc:
             assert "events.parquet (table events)" in str(exc), str(exc)
+            refused += 1
+    assert refused
+
+
+def test_a_column_name_that_is_not_utf8_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """Found by the suite's long profile: a flipped byte in a column's name in the file's
+    metadata raised UnicodeDecodeError (a traceback). Each place the name is written,
+    damaged in turn: refused with the file named, or read."""
+    write_extract(example_tables(), tmp_path)
+    path = tmp_path / "providers.parquet"
+    clean = path.read_bytes()
+    refused = 0
+    for found in re.finditer(b"provider_name", clean):
+        path.write_bytes(clean[: found.start()] + b"\xf0" + clean[found.start() + 1 :])
+        try:
+            load_extract(tmp_path)
+        except AuditorError as exc:
+            assert "providers.parquet (table providers) is not a readable" in str(exc)
             refused += 1
     assert refused
