@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
 from auditor.config import StoreSettings, secret
-from auditor.store import lock, migrations
+from auditor.store import faults, lock, migrations
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
 _WRITE = "auditor_write"  # execution option: this transaction writes
@@ -43,9 +43,13 @@ class Store:
         exceptions until it commits (a run's reconcile-and-store)."""
         return _transaction(self.engine, write=True, exclusive=exclusive)
 
-    def run_lock(self) -> AbstractContextManager[None]:
-        """Held for a whole run: a second run, in any process, is refused (RunRefused)."""
-        return lock.run_lock(self.engine, self.where)
+    @contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Held for a whole run: a second run, in any process, is refused (RunRefused).
+        The store failing under the run (full, read-only, gone) is raised as
+        faults.StoreFault, with a message saying what to do."""
+        with faults.explained(self.where), lock.run_lock(self.engine, self.where):
+            yield
 
     def upgrade(self) -> None:
         """Create the tables or bring them to the latest migration, in a write

@@ -178,6 +178,8 @@ _WORLDS: dict[str, World] = {}
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
           extract: Path) -> Iterator[World]:  # fmt: skip
     backend = request.param
+    if backend == "postgres" and not POSTGRES_URL:
+        pytest.skip("AUDITOR_TEST_POSTGRES_URL is not set (.ci/postgres-start)")
     stores = Stores(backend, tmp_path_factory.mktemp(f"stores-{backend}"), extract)
     url = stores.copy()
     server = SmtpServer(KillingMailbox(), free_port())
