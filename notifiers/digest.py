@@ -21,6 +21,8 @@ Pure: frames in, rendered emails out; no clock, no files, no network. Decisions:
 - **Data minimisation**: a row shows the CRN and the person's initials, or the full name
   with ``show_names``. Text from the data has control and bidirectional characters
   removed; the HTML templates escape everything else.
+- **Rows** are rendered in polars, all at once (``notifiers.digest_rows``); the
+  templates lay out the rest.
 """
 
 from __future__ import annotations
@@ -29,13 +31,16 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import polars as pl
+from markupsafe import Markup
 
 from auditor.config import NotifySettings
 from checks.registry import REGISTRY
+from notifiers.digest_rows import html_row, text_row
 from notifiers.message import render_email
 from notifiers.recipients import (
     ROLE_ORDER,
@@ -137,6 +142,8 @@ class Row(NamedTuple):
     days_overdue: int | None
     new: bool
     url: str
+    html: str  # the row as the HTML email shows it (notifiers.digest_rows)
+    text: str  # and as the plain text does
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,15 @@ class Group:
     officer: str
     team: str
     rows: list[Row]
+
+    @property
+    def html(self) -> Markup:
+        """The group's rows, each a line of HTML, for the template."""
+        return Markup("".join(f"{row.html}\n" for row in self.rows))  # noqa: S704 - escaped in digest_rows
+
+    @property
+    def text(self) -> str:
+        return "".join(row.text for row in self.rows)
 
 
 _ROW_COLUMNS = list(Row._fields)
@@ -166,6 +182,7 @@ def build_digests(inputs: DigestInput, last_email: Mapping[str, dt.date] | None 
     people = directory(keys, inputs.staff, inputs.teams, settings)
     digests: list[Digest] = []
     problems = unrouted(inputs.open_exceptions.lazy(), settings)
+    managed = teams_by_spo(inputs.teams)
     for key in sorted(keys, key=lambda k: (ROLE_ORDER[people[k].role], people[k].name, k)):
         recipient, frame = people[key], frames.get(key)
         groups, summary = _groups(frame, resolved.get(key, 0))
@@ -174,11 +191,14 @@ def build_digests(inputs: DigestInput, last_email: Mapping[str, dt.date] | None 
         if recipient.address is None:
             problems.append(missing_address(recipient, summary.open))
             continue
-        digests.append(_digest(recipient, recipient.address, groups, summary, inputs, last))
+        digests.append(_digest(recipient, groups, summary, inputs, last, managed))
     return Digests(digests, problems)
 
 
-def _rows_by_recipient(inputs: DigestInput, last: dict[str, dt.date]) -> dict[str, pl.DataFrame]:
+def _rows_by_recipient(
+    inputs: DigestInput, last: dict[str, dt.date]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Each recipient's rows in order: _GROUP_COLUMNS then _ROW_COLUMNS."""
     open_frame = inputs.open_exceptions.lazy()
     ordered = (
         routes(open_frame, inputs.settings)
@@ -187,6 +207,7 @@ def _rows_by_recipient(inputs: DigestInput, last: dict[str, dt.date]) -> dict[st
         .with_columns(
             new=pl.col("last_email").is_null() | (pl.col("first_seen") > pl.col("last_email"))
         )
+        .with_columns(html=html_row(), text=text_row())
         .sort(
             "key",
             "team",
@@ -202,8 +223,8 @@ def _rows_by_recipient(inputs: DigestInput, last: dict[str, dt.date]) -> dict[st
         .collect()
     )
     return {
-        str(key[0]): frame.drop("key")
-        for key, frame in ordered.partition_by("key", as_dict=True, maintain_order=True).items()
+        str(key): [values[1:] for values in rows]
+        for key, rows in groupby(ordered.iter_rows(), key=itemgetter(0))
     }
 
 
@@ -265,11 +286,11 @@ def _resolved_counts(inputs: DigestInput, last: dict[str, dt.date]) -> dict[str,
     return dict(counts.iter_rows())
 
 
-def _groups(frame: pl.DataFrame | None, resolved: int) -> tuple[list[Group], Summary]:
+def _groups(ordered: list[tuple[Any, ...]] | None, resolved: int) -> tuple[list[Group], Summary]:
     groups: list[Group] = []
     new = overdue = high = 0
-    if frame is not None:
-        for (team, officer, _), members in groupby(frame.iter_rows(), key=lambda r: r[:3]):
+    if ordered is not None:
+        for (team, officer, _), members in groupby(ordered, key=itemgetter(0, 1, 2)):
             rows = [Row(*values[3:]) for values in members]
             groups.append(Group(officer, team or "", rows))
             new += sum(row.new for row in rows)
@@ -281,11 +302,11 @@ def _groups(frame: pl.DataFrame | None, resolved: int) -> tuple[list[Group], Sum
 
 def _digest(
     recipient: Recipient,
-    address: str,
     groups: list[Group],
     summary: Summary,
     inputs: DigestInput,
     last: dict[str, dt.date],
+    managed: Mapping[str | None, tuple[str, ...]],
 ) -> Digest:
     context: dict[str, Any] = {
         "heading": HEADINGS[recipient.role],
@@ -296,30 +317,38 @@ def _digest(
         "summary": summary,
         "groups": groups,
         "first_email": recipient.key not in last,
-        "worklist_url": worklist_url(inputs.settings.base_url, recipient, inputs.teams),
+        "worklist_url": worklist_url(inputs.settings.base_url, recipient, managed),
         "show_names": inputs.settings.show_names,
     }
     email = render_email("digest", context)
     ids = tuple(row.exception_id for group in groups for row in group.rows)
     return Digest(
-        recipient.key, recipient.role, address, recipient.name,
+        recipient.key, recipient.role, recipient.address or "", recipient.name,
         email.subject, email.text, email.html, ids, summary,
     )  # fmt: skip
 
 
-def worklist_url(base_url: str, recipient: Recipient, teams: pl.DataFrame) -> str:
+def worklist_url(
+    base_url: str, recipient: Recipient, managed: Mapping[str | None, tuple[str, ...]]
+) -> str:
     """The worklist filtered to what this email lists ("your list"): the SPO's teams (by
-    code: the recipient's scope holds their names), the officer's own cases, or the
-    unowned cases of the providers."""
+    code: the recipient's scope holds their names; ``managed``: each SPO's team codes,
+    from ``teams_by_spo``), the officer's own cases, or the unowned cases of the
+    providers."""
     key = {"spo": "team", "offender_manager": "officer", "unowned": "provider"}[recipient.role]
     values: tuple[str | None, ...] = recipient.scope
     if recipient.role == "spo":
-        managed = teams.filter(pl.col("spo_staff_code") == recipient.staff_code)
-        values = tuple(sorted(managed["team_code"].to_list()))
+        values = managed.get(recipient.staff_code, ())
     elif recipient.role == "offender_manager":
         values = (recipient.staff_code,)
     query = urlencode([(key, value) for value in values if value])
     return base_url.rstrip("/") + "/exceptions" + (f"?{query}" if query else "")
+
+
+def teams_by_spo(teams: pl.DataFrame) -> dict[str | None, tuple[str, ...]]:
+    """Each SPO's team codes, sorted (TEAM_COLUMNS)."""
+    grouped = teams.group_by("spo_staff_code").agg(pl.col("team_code").sort())
+    return {spo: tuple(codes) for spo, codes in grouped.iter_rows()}
 
 
 def _scope(recipient: Recipient) -> str:
