@@ -108,8 +108,11 @@ def extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Stores:
     """Stores of one backend, each a copy of a template holding the day before's run."""
 
-    def __init__(self, backend: str, folder: Path, extract: Path) -> None:
+    def __init__(
+        self, backend: str, folder: Path, extract: Path, admin_url: str | None = POSTGRES_URL
+    ) -> None:
         self.backend, self.folder, self.extract = backend, folder, extract
+        self.admin_url = admin_url or ""
         self.made: list[str] = []
         self.template = self._new_url("template")
         server = SmtpServer(Mailbox(), free_port())
@@ -119,34 +122,34 @@ class Stores:
         finally:
             server.stop()
 
-    def _new_url(self, name: str) -> str:
+    def _new_url(self, name: str, options: str = "") -> str:
         if self.backend == "sqlite":
             return f"sqlite:///{self.folder / name}.db"
         database = f"auditor_faults_{name}_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(POSTGRES_URL or "", isolation_level="AUTOCOMMIT")
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             template = f" TEMPLATE {self._database(self.template)}" if self.made else ""
-            connection.execute(text(f"CREATE DATABASE {database}{template}"))
+            connection.execute(text(f"CREATE DATABASE {database}{template}{options}"))
         admin.dispose()
         self.made.append(database)
-        return (POSTGRES_URL or "").rsplit("/", 1)[0] + "/" + database
+        return self.admin_url.rsplit("/", 1)[0] + "/" + database
 
     @staticmethod
     def _database(url: str) -> str:
         return url.rsplit("/", 1)[1]
 
-    def copy(self) -> str:
-        """A new store holding the day before's run."""
+    def copy(self, options: str = "") -> str:
+        """A new store holding the day before's run (``options``: of CREATE DATABASE)."""
         name = f"store_{uuid.uuid4().hex[:8]}"
         if self.backend == "sqlite":
             shutil.copy(self.folder / "template.db", self.folder / f"{name}.db")
             return f"sqlite:///{self.folder / name}.db"
-        return self._new_url(name)
+        return self._new_url(name, options)
 
     def drop(self, url: str) -> None:
         if self.backend != "postgres":
             return
-        admin = create_engine(POSTGRES_URL or "", isolation_level="AUTOCOMMIT")
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {self._database(url)} WITH (FORCE)"))
         admin.dispose()
@@ -181,19 +184,24 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     if backend == "postgres" and not POSTGRES_URL:
         pytest.skip("AUDITOR_TEST_POSTGRES_URL is not set (.ci/postgres-start)")
     stores = Stores(backend, tmp_path_factory.mktemp(f"stores-{backend}"), extract)
+    yield World(stores, clean_run(stores, tmp_path_factory.mktemp("clean")), extract)
+    stores.close()
+
+
+def clean_run(stores: Stores, folder: Path) -> Reference:
+    """One clean run of DAY on a copy of the template: what it stores and sends."""
     url = stores.copy()
     server = SmtpServer(KillingMailbox(), free_port())
     server.start()
     try:
-        run_day(write_config(tmp_path_factory.mktemp("clean"), url, extract, server.port))
+        run_day(write_config(folder, url, stores.extract, server.port))
         assert isinstance(server.mailbox, KillingMailbox)
         reference = Reference(store_state(url), server.mailbox.sent())
     finally:
         server.stop()
         stores.drop(url)
     assert reference.sent and set(reference.sent.values()) == {1}
-    yield World(stores, reference, extract)
-    stores.close()
+    return reference
 
 
 @pytest.fixture
