@@ -10,7 +10,12 @@ from the same process (auditor/web/server.py runs uvicorn where ``serve`` waits 
 - coalesces missed runs into one (a run missed by more than MISFIRE_GRACE is skipped
   and logged), and never runs twice at once (``max_instances=1``; the store's run lock
   also refuses a manual `auditor run` going at the same time);
-- logs each run: start, outcome, and any failure, which never stops the scheduler.
+- logs each run: start, outcome, and any failure, which never stops the scheduler;
+- resumes the day's emails: at start-up (and when a fire finds the day's run done),
+  the emails of today's run that are not sent yet, because the process that ran it
+  died or was stopped while it emailed, or the mail server was down, are sent now
+  (``resume_delivery``: `auditor notify --run ID` by itself). Without it a restart
+  after a crash mid-email left those recipients without the day's email.
 
 SIGTERM or SIGINT shuts down cleanly: no new run starts, a running audit finishes and
 commits first. A second signal stops at once (a run cut short commits nothing).
@@ -40,6 +45,7 @@ log = logging.getLogger(__name__)
 
 JOB_ID = "audit"
 REPORT_JOB_ID = "report"
+RESUME_JOB_ID = "resume emails"
 MISFIRE_GRACE = dt.timedelta(hours=3)
 
 
@@ -61,6 +67,9 @@ def serve(
 def start_scheduler(settings: Settings, notifiers: Sequence[Notifier] = ()) -> BackgroundScheduler:
     """The audit on schedule, in a background thread (`auditor serve` with the web app)."""
     scheduler = build_scheduler(settings, partial(scheduled_run, settings, notifiers))
+    if notifiers:  # emails are on: send what a process that died left unsent today
+        scheduler.add_job(partial(resume_delivery, settings), id=RESUME_JOB_ID,
+                          name="resume the day's emails")  # fmt: skip
     scheduler.start()
     job = scheduler.get_job(JOB_ID)
     log.info("serving: cron '%s' (%s), next run at %s", settings.schedule.cron,
@@ -158,6 +167,8 @@ def scheduled_run(settings: Settings, notifiers: Sequence[Notifier] = ()) -> Non
     if _already_run(settings, as_of):
         log.info("run as of %s: already done (by another instance, or before a restart); "
                  "skipped", as_of)  # fmt: skip
+        if notifiers:
+            resume_delivery(settings)
         return
     log.info("run as of %s: starting", as_of)
     try:
@@ -189,6 +200,44 @@ def _already_run(settings: Settings, as_of: dt.date) -> bool:
     finally:
         store.dispose()
     return latest is not None and latest >= as_of
+
+
+def resume_delivery(settings: Settings) -> None:
+    """Send the emails of today's run (in the schedule's time zone) that are not sent
+    yet; nothing when there is no such run or all went. Logs, never raises."""
+    from auditor.notification import notify_stored_run, report_lines
+
+    as_of = dt.datetime.now(time_zone(settings.schedule)).date()
+    run_id = _run_of(settings, as_of)
+    if run_id is None:
+        return
+    try:
+        report = notify_stored_run(settings, run_id)
+    except AuditorError as exc:
+        log.error("run %s: emails not resumed: %s", run_id, exc)
+        return
+    except Exception:  # keep the scheduler alive
+        log.exception("run %s: resuming its emails crashed", run_id)
+        return
+    for line in report_lines(report, run_id):
+        log.info("run %s: email (resumed): %s", run_id, line)
+
+
+def _run_of(settings: Settings, as_of: dt.date) -> int | None:
+    """The latest successful run, if it is as of ``as_of``."""
+    from auditor.store import repository
+    from auditor.store.database import open_store
+
+    store = open_store(settings.store)
+    try:
+        with store.reading() as connection:
+            run_id = repository.latest_run_id(connection)
+            run = None if run_id is None else repository.read_run(connection, run_id)
+    except Exception:  # no store yet, or none reachable: nothing to resume
+        return None
+    finally:
+        store.dispose()
+    return run.id if run is not None and run.as_of == as_of else None
 
 
 def _prune(settings: Settings) -> None:
