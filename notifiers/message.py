@@ -4,16 +4,28 @@
 ``{name}-body.txt`` and ``{name}-body.html`` (only the HTML is autoescaped), as
 healthchecks' ``hc/lib/emails.py`` does. ``build_message`` wraps the result in a
 multipart/alternative ``EmailMessage`` with the headers mail clients expect.
+
+The message it builds is an ``Email``: an ``EmailMessage`` whose ``as_bytes`` gives the
+same bytes as the standard library's, faster for large digests (a national morning
+sends some 110 MB): a body goes out in one piece rather than a write per line, and the
+check that a multipart boundary is not in the text is a substring search instead of a
+regular expression over it.
 """
 
 from __future__ import annotations
 
+import binascii
+import random
 import re
+import sys
 from dataclasses import dataclass
+from email.generator import BytesGenerator
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
+from email.policy import Policy, default
 from email.utils import formatdate, make_msgid
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LINE = 998  # RFC 5322's limit for a line of a 7bit body
 _WHITESPACE = re.compile(r"\s+")
+_LINE_END = re.compile(r"\r\n|\r|\n")  # email.generator's NLCRE
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ def build_message(
 
     Raises ValueError when an address cannot be used in a header.
     """
-    message = EmailMessage()
+    message = Email()
     message["Subject"] = subject
     message["From"] = from_address
     message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_address)
@@ -84,10 +97,55 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     for name, value in (headers or {}).items():
         message[name] = value
-    message.set_content(text, cte=_transfer_encoding(text))
+    for name, header in _HEADERS[:2]:  # MIME-Version, Content-Type: multipart/alternative
+        message[name] = header
+    message.attach(_text_part(text, "plain"))
     ascii_html = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
-    message.add_alternative(ascii_html, subtype="html", cte=_transfer_encoding(ascii_html))
+    message.attach(_text_part(ascii_html, "html"))
     return message
+
+
+def _text_part(body: str, subtype: str) -> Email:
+    """A text part as ``set_content(body, subtype=subtype, cte=...)`` and
+    ``add_alternative`` make it (the same headers and payload), without their cost per
+    message: the headers are parsed once, not for each email."""
+    cte = _transfer_encoding(body)
+    part = Email()
+    for name, header in _part_headers(subtype, cte):
+        part[name] = header  # already parsed: stored as it is
+    lines = body.encode("utf-8").splitlines()
+    payload = b"\n".join(lines) + b"\n"
+    part.set_payload(payload.decode("ascii") if cte == "7bit" else _base64(payload))
+    return part
+
+
+@cache
+def _part_headers(subtype: str, cte: str) -> list[tuple[str, Any]]:
+    """The headers the standard library gives such a part: the text (the first part)
+    has the content headers moved from the message; the HTML, set on a part of its own,
+    has MIME-Version too."""
+    part = EmailMessage() if subtype == "html" else MIMEPart()
+    part.set_content("", subtype=subtype, cte=cte)
+    return part.items()
+
+
+def _base64(data: bytes) -> str:
+    """Base64 in lines of 76 characters, each with its line end, as email's
+    contentmanager writes it for the default policy (78 // 4 * 3 = 57 bytes a line)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    width = default.max_line_length // 4 * 4  # type: ignore[operator]
+    lines = [encoded[start : start + width] for start in range(0, len(encoded), width)]
+    return (b"\n".join(lines) + b"\n").decode("ascii") if lines else ""
+
+
+def _multipart_headers() -> list[tuple[str, Any]]:
+    message = EmailMessage()
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = "multipart/alternative"
+    return message.items()
+
+
+_HEADERS = _multipart_headers()
 
 
 def _transfer_encoding(body: str) -> str:
@@ -100,3 +158,41 @@ def _transfer_encoding(body: str) -> str:
 
 def _one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
+
+
+class Email(EmailMessage):
+    """An EmailMessage that is quicker to turn into bytes (the same bytes)."""
+
+    def as_bytes(self, unixfrom: bool = False, policy: Policy | None = None) -> bytes:
+        buffer = BytesIO()
+        generator = _BytesGenerator(buffer, mangle_from_=False, policy=policy or self.policy)
+        generator.flatten(self, unixfrom=unixfrom)
+        return buffer.getvalue()
+
+
+class _BytesGenerator(BytesGenerator):
+    """email.generator.BytesGenerator with two of its steps done in one pass each."""
+
+    def _write_lines(self, lines: str) -> None:
+        """Each line end as the policy's, written at once (the standard library writes
+        each line and each line end by itself)."""
+        if lines:
+            same = self._NL == "\n" and "\r" not in lines  # type: ignore[attr-defined]
+            self.write(lines if same else _LINE_END.sub(self._NL, lines))  # type: ignore[attr-defined]
+
+    @classmethod
+    def _make_boundary(cls, text: str | bytes | None = None) -> str:
+        """A random boundary as the standard library makes it; one that appears in the
+        text anywhere (not only as a whole line: a stricter test) gets a suffix."""
+        token = random.randrange(sys.maxsize)
+        boundary = "=" * 15 + f"{token:0{len(repr(sys.maxsize - 1))}d}" + "=="
+        if text is None:
+            return boundary
+        chosen, counter = boundary, 0
+        while _contains(text, f"--{chosen}"):
+            chosen, counter = f"{boundary}.{counter}", counter + 1
+        return chosen
+
+
+def _contains(text: str | bytes, part: str) -> bool:
+    return (part.encode("ascii") in text) if isinstance(text, bytes) else (part in text)

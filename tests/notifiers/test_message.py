@@ -6,11 +6,12 @@ import email.utils
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+from unittest import mock
 
 import pytest
 from jinja2 import UndefinedError
 
-from notifiers.message import build_message, new_message_id, render_email
+from notifiers.message import _transfer_encoding, build_message, new_message_id, render_email
 
 
 def message(text: str = "Hello\n", html: str = "<p>Hello</p>\n", **values: Any) -> EmailMessage:
@@ -97,3 +98,43 @@ def test_an_unusable_address_is_refused() -> None:
 def test_render_email_refuses_a_missing_value() -> None:
     with pytest.raises(UndefinedError, match="heading"):
         render_email("digest", {})
+
+
+def standard(text: str, html: str) -> EmailMessage:
+    """The message as the standard library alone builds it (set_content, add_alternative)."""
+    built = EmailMessage()
+    built["Subject"] = "Case records to fix in your teams: 2 open"
+    built.set_content(text, cte=_transfer_encoding(text))
+    ascii_html = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    built.add_alternative(ascii_html, subtype="html", cte=_transfer_encoding(ascii_html))
+    return built
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("Hello\n", "<p>Hello</p>\n"),
+        ("", ""),
+        ("two\r\nline ends\rand\n\n", "<p>" + "x" * 2000 + "</p>\n"),
+        ("Ó Súilleabháin\n" * 50, "<p>Ó – 5 days</p>\n" * 3000),
+        ("x" * 999, "<p>" + "y" * 998 + "</p>"),
+    ],
+)
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_the_bytes_are_the_standard_librarys(text: str, html: str, line_end: str) -> None:
+    ours = message(text=text, html=html)
+    del ours["From"], ours["To"], ours["Date"], ours["Message-ID"], ours["Auto-Submitted"]
+    ours.set_boundary("===============0123456789==")
+    theirs = standard(text, html)
+    theirs.set_boundary("===============0123456789==")
+    flattened = policy.default.clone(linesep=line_end)
+
+    assert ours.as_bytes(policy=flattened) == theirs.as_bytes(policy=flattened)
+
+
+def test_a_boundary_found_in_the_text_is_not_used() -> None:
+    built = message(text="--===============0000000000000000001==\n")
+    with mock.patch("random.randrange", side_effect=[1, 2]):
+        flattened = built.as_bytes()
+
+    assert b'boundary="===============0000000000000000001==.0"' in flattened
