@@ -14,6 +14,7 @@ Any other error passes through unchanged.
 from __future__ import annotations
 
 import errno
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -60,7 +61,7 @@ def explained(where: str) -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        template = _database_fault(exc)
+        template = _driver_fault(exc.orig) or (GONE if exc.connection_invalidated else None)
         if template is None:
             raise
         raise StoreFault(_told(template, where, _first_line(exc.orig))) from exc
@@ -69,16 +70,24 @@ def explained(where: str) -> Iterator[None]:
         if template is None:
             raise
         raise StoreFault(_told(template, where, str(exc))) from exc
+    except Exception as exc:  # the driver's own, from a raw cursor (the bulk COPY)
+        template = _driver_fault(exc)
+        if template is None:
+            raise
+        raise StoreFault(_told(template, where, _first_line(exc))) from exc
 
 
-def _database_fault(exc: DBAPIError) -> str | None:
-    sqlstate = getattr(exc.orig, "sqlstate", None)
+def _driver_fault(error: BaseException | None) -> str | None:
+    """The message for a psycopg or sqlite3 error that is a store fault, or None."""
+    sqlstate = getattr(error, "sqlstate", None)
     if sqlstate:
         return next((t for p, t in POSTGRES_CLASSES.items() if sqlstate.startswith(p)), None)
-    if exc.connection_invalidated:
-        return GONE
-    message = str(exc.orig).lower()
-    return next((t for mark, t in SQLITE_MARKS.items() if mark in message), None)
+    if isinstance(error, sqlite3.Error):
+        message = str(error).lower()
+        return next((t for mark, t in SQLITE_MARKS.items() if mark in message), None)
+    if type(error).__module__.startswith("psycopg") and type(error).__name__ == "OperationalError":
+        return GONE  # the connection broke: no reply, so no SQLSTATE
+    return None
 
 
 def _told(template: str, where: str, cause: str) -> str:
