@@ -30,7 +30,7 @@ from schemas.codes import BUNDLED_REFERENCE_TABLES
 
 # SQL types whose text form could pass for a contract value (JSON's true, an array's
 # {N07}, bytea's \x4e3037): such a column is refused, not read as text.
-UNREADABLE_TYPES: tuple[type[Any], ...] = (sa.ARRAY, sa.JSON, sa.LargeBinary, sa.Interval)
+UNREADABLE_TYPES: tuple[type[Any], ...] = (sa.ARRAY, sa.JSON, sa.LargeBinary)
 
 
 def load_database(url: str, names: Sequence[str] = TABLE_NAMES) -> Extract:
