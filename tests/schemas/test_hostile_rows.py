@@ -158,7 +158,7 @@ def expected_rejects(rows: Rows) -> tuple[set[Reject], Rows]:
 def _duplicates(table: str, rows: list[dict[str, Any]]) -> set[Reject]:
     keys = [key_of(table, row) for row in rows]
     counts = Counter(keys)
-    found = set()
+    found: set[Reject] = set()
     names = spec_of(table).key
     for number, key in enumerate(keys, 1):
         if counts[key] > 1:
@@ -170,7 +170,7 @@ def _duplicates(table: str, rows: list[dict[str, Any]]) -> set[Reject]:
 
 
 def _orphans(table: str, number: int, row: dict[str, Any], rows: Rows, kept: Rows) -> set[Reject]:
-    found = set()
+    found: set[Reject] = set()
     for child, column, parent, key in REFERENCES:
         value = row[column] if child == table else None
         if value is None or value in {r[key] for r in kept[parent]}:
