@@ -76,6 +76,13 @@ def test_a_missing_column_names_database_table_and_column(source_url: str) -> No
     assert said in refusal(source_url)
 
 
+def test_a_contract_column_in_other_letter_case_is_refused_as_in_files(source_url: str) -> None:
+    execute(source_url, 'ALTER TABLE events RENAME COLUMN soft_deleted TO "SOFT_DELETED"')
+
+    said = "(table events): the table's column 'SOFT_DELETED' differs from the contract's"
+    assert said in refusal(source_url)  # it was read as absent: deleted events counted
+
+
 def _retype(url: str, column: str, sql_type: str, value: str) -> None:
     """events.<column> of ``sql_type`` (SQLite: as declared, any value), with event 2's
     value ``value``."""
