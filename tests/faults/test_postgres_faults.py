@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def _latest(url: str) -> int:
 
 def test_postgresql_disk_full(private: Private, smtp: SmtpServer, tmp_path: Path) -> None:
     space = 24 * 1024 * 1024
-    with small_disk(Path(f"/tmp/auditor-faults-disk-{private.cluster.port}"), space) as disk:
+    point = Path(tempfile.mkdtemp(prefix="auditor-faults-disk-"))  # the postgres user's too
+    with small_disk(point, space) as disk:
         disk.chmod(0o755)
         (disk / "pg").mkdir()
         shutil.chown(disk / "pg", "postgres", "postgres")
@@ -150,6 +152,7 @@ def test_postgresql_disk_full(private: Private, smtp: SmtpServer, tmp_path: Path
         finally:
             private.stores.drop(url)
             _admin(private, f"DROP TABLESPACE IF EXISTS {name}")
+    point.rmdir()
 
 
 def _admin(private: Private, statement: str) -> None:
