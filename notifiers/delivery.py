@@ -25,7 +25,9 @@ systems that keep the first may drop it. At most once would instead lose the ema
 a death anywhere in the SMTP transaction (connect, envelope, data), a far longer window.
 
 Nothing here raises for a failed delivery: the outcome is in the report, and the run's
-data is never touched. ``notify_run`` is the whole of ``auditor notify``, and
+data is never touched. A ledger that cannot be written (the store full or gone) stops
+the round like an unavailable transport: the email in hand is deferred (it may have
+gone: at least once), the rest are not tried. ``notify_run`` is the whole of ``auditor notify``, and
 ``send_copies`` of its ``--to`` (every email of a run to one address, for checking).
 """
 
@@ -134,7 +136,11 @@ class Delivery:
             elif stopped is not None:
                 results.append(DeliveryResult(digest.key, digest.address, "not_attempted", stopped))
             else:
-                result, unavailable = self._send(digest, entry)
+                try:
+                    result, unavailable = self._send(digest, entry)
+                except LedgerUnwritable as exc:
+                    result, unavailable = _unrecorded(digest, exc), False
+                    stopped = f"not tried: the ledger cannot be written ({exc})"
                 results.append(result)
                 if unavailable:
                     stopped = f"not tried: the transport is unavailable ({result.detail})"
@@ -204,8 +210,25 @@ class Delivery:
             attempts=entry.attempts if attempts is None else attempts,
             updated_at=self.clock(),
         )
-        self.ledger.save(saved)
+        try:
+            self.ledger.save(saved)
+        except Exception as exc:  # the store failing: stop, or all would go again later
+            raise LedgerUnwritable(_first_line(exc)) from exc
         return saved
+
+
+class LedgerUnwritable(Exception):
+    """The ledger could not record a delivery: delivering stops for this round."""
+
+
+def _unrecorded(digest: Digest, exc: LedgerUnwritable) -> DeliveryResult:
+    detail = f"the ledger cannot be written ({exc}): it may have gone, and goes again"
+    return DeliveryResult(digest.key, digest.address, "deferred", detail)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _done(entry: LedgerEntry | None) -> tuple[Outcome, str | None] | None:

@@ -168,3 +168,46 @@ def _fill(path: Path, leave: int) -> None:
     free = stats.f_bavail * stats.f_frsize
     with path.open("wb") as file:
         file.write(b"\0" * max(0, free - leave))
+
+
+class StoppingMailbox(KillingMailbox):
+    """Stops the cluster at the MAIL FROM of the third email, then takes it."""
+
+    cluster: Cluster | None = None
+
+    def _maybe_kill(self, step: str, number: int) -> None:
+        if self.cluster is not None and (step, number) == ("mail", 3) and not self.killed:
+            self.killed = True
+            self.cluster.stop()
+
+
+def test_postgresql_down_while_the_run_emails(private: Private, tmp_path: Path) -> None:
+    """The ledger cannot record the third email: delivering stops, no traceback, and
+    `auditor notify` sends the rest once the server is back; the third goes again (it
+    may have arrived: at least once), with its Message-ID."""
+    mailbox = StoppingMailbox()
+    mailbox.cluster = private.cluster
+    server = SmtpServer(mailbox, free_port())
+    server.start()
+    url = private.stores.copy()
+    try:
+        config = write_config(tmp_path, url, private.stores.extract, server.port)
+        done = auditor(*_run_args(config))
+        output = " ".join((done.stdout + done.stderr).split())
+        private.cluster.start()
+        assert mailbox.killed and len(mailbox.messages) == 3
+        assert "Traceback" not in output, output
+        assert "the ledger cannot be written" in output or "went away" in output, output
+        run_id = _latest(url)
+        again = auditor("notify", "--run", str(run_id), "--config", str(config))
+        assert again.returncode == 0, again.stdout + again.stderr
+        third = (str(mailbox.messages[2]["To"].addresses[0].addr_spec),
+                 str(mailbox.messages[2]["Subject"]))  # fmt: skip
+        assert mailbox.sent() - private.reference.sent == {third: 1}
+        assert set(mailbox.sent()) == set(private.reference.sent)
+        ids = {str(m["Message-ID"]) for m in mailbox.messages if m["Subject"] == third[1]}
+        assert len(ids) == 1
+        assert unsettled(url) == []
+    finally:
+        server.stop()
+        private.stores.drop(url)
