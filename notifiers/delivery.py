@@ -16,19 +16,22 @@ Message-ID, as SMTP itself does (RFC 5321: without the server's 250 reply to the
 the sender must take the message as not delivered): an entry left ``sending`` by a
 process that died mid-send, and a connection lost after the final dot before the reply
 (``UnconfirmedDeliveryError``, retried here as the transport being unavailable). The
-next attempt (the same run's ``auditor notify --run ID``, or a rerun of the same day,
-which carries the Message-ID over from the earlier run's entry) sends it. Nobody is left
-without the day's email; the one window for a second copy is from the moment the server
-keeps the message (before its 250 reaches us) until the ``sent`` entry is committed,
-one short local transaction, and that copy bears the first one's Message-ID, so mail
-systems that keep the first may drop it. At most once would instead lose the email for
-a death anywhere in the SMTP transaction (connect, envelope, data), a far longer window.
+next attempt (the same run's ``auditor notify --run ID``, a rerun of the same day, which
+carries the Message-ID over from the earlier run's entry, or `auditor serve` starting
+again) sends it. Nobody is left without the day's email. A second copy goes only when
+the server had kept the message and then Auditor did not learn it: (1) the process
+died, or the connection broke, after the server kept it and before its 250 reply was
+read; (2) the process died, or the store failed, between that reply and the commit of
+the ``sent`` entry (one short local transaction). That copy bears the first one's
+Message-ID, so mail systems that keep the first may drop it. At most once would instead
+lose the email for a death anywhere in the SMTP transaction (connect, envelope, data).
 
 Nothing here raises for a failed delivery: the outcome is in the report, and the run's
 data is never touched. A ledger that cannot be written (the store full or gone) stops
 the round like an unavailable transport: the email in hand is deferred (it may have
-gone: at least once), the rest are not tried. ``notify_run`` is the whole of ``auditor notify``, and
-``send_copies`` of its ``--to`` (every email of a run to one address, for checking).
+gone: at least once), the rest are not tried. ``notify_run`` is the whole of ``auditor
+notify``, and ``send_copies`` of its ``--to`` (every email of a run to one address, for
+checking).
 """
 
 from __future__ import annotations
