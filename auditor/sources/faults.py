@@ -17,6 +17,7 @@ class Cause:
     signs: tuple[str, ...]  # lower-case fragments of the driver's message: any of them
     remedy: str  # {table}: the table being read, where there is one
     also: str = ""  # a fragment the message must hold as well
+    remedy_before_a_table: str = ""  # the remedy when no table was being read, if other
 
     def matches(self, message: str) -> bool:
         return self.also in message and any(sign in message for sign in self.signs)
@@ -26,6 +27,8 @@ CAUSES = (
     Cause(
         ("permission denied", "insufficient privilege", "must be owner"),
         "grant the URL's user SELECT on {table} (Auditor only reads)",
+        remedy_before_a_table="grant the URL's user CONNECT on the database, USAGE on its "
+        "schema and SELECT on the contract's tables (Auditor only reads)",
     ),
     Cause(
         ("password authentication failed", "no password supplied", "authentication failed"),
@@ -82,5 +85,6 @@ def explained(exc: sa.exc.SQLAlchemyError, table: str | None = None) -> str:
     where = f"table {table}" if table else "the database"
     for cause in CAUSES:
         if cause.matches(lowered):
-            return f"cannot be read ({reason}); {cause.remedy.format(table=where)}"
+            remedy = cause.remedy if table else cause.remedy_before_a_table or cause.remedy
+            return f"cannot be read ({reason}); {remedy.format(table=where)}"
     return f"cannot be read ({reason}); check [source] url and that the database is reachable"

@@ -261,3 +261,16 @@ def test_a_connection_cut_by_the_network_half_way_names_the_table(
 
     assert "(table contacts): cannot be read (" in message
     assert "the connection was lost while reading table contacts; once the server" in message
+
+
+@pytest.mark.parametrize("url", [pytest.param("postgres", marks=needs_postgres)])
+def test_a_user_who_may_not_connect_is_told_what_to_grant(
+    postgres_admin: sa.Engine, url: str
+) -> None:
+    with login_role(postgres_admin) as role, postgres_database(postgres_admin) as source:
+        database = make_url(source).database
+        execute(source, f"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC")
+        message = refusal(make_url(source).set(username=role).render_as_string(False))
+
+    assert f'permission denied for database "{database}"' in message, message
+    assert "grant the URL's user CONNECT on the database, USAGE on its schema" in message
