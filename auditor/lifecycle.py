@@ -28,7 +28,10 @@ An exception's identity is (check, crn, subject) (CHECKS.md). It has two states.
 
 ``last_seen`` is the latest as-of date the exception was found failing; ``resolved_on``
 the date its fix was confirmed. Details (severity, reason, due date, owner) follow the
-latest finding.
+latest finding. An open exception was found by the run, so its last_seen is the run's
+as-of date: an exception still failing as it was is not among the updates at all (the
+store reads an open one's last_seen from its latest run: repository.last_seen), and
+``known`` must give the open ones' last_seen as of the run before this one.
 
 **Triage**, set by people and persisting across runs: ``none``, ``acknowledged``,
 ``snoozed`` (until ``snoozed_until``), ``disputed`` (with ``dispute_reason``) or
@@ -131,10 +134,6 @@ class Reconciliation:
     updates: pl.DataFrame  # id and MUTABLE: only exceptions that changed
     history: pl.DataFrame  # HISTORY_SCHEMA: one row per change
     counts: pl.DataFrame  # COUNT_SCHEMA: per check and team, after the run
-    # The run's as-of date: the last_seen of every exception open after the run (open
-    # exactly when found). An exception still failing as it was is not among the
-    # updates: the store moves every open one's last_seen in one statement.
-    seen_on: dt.date
 
 
 def reconcile(
@@ -158,7 +157,6 @@ def reconcile(
         updates=_updates(state),
         history=_history(state),
         counts=_counts(state),
-        seen_on=as_of,
     )
 
 
@@ -307,7 +305,7 @@ def _triage_event(day: pl.Expr) -> pl.Expr:
 
 
 def _updates(state: pl.DataFrame) -> pl.DataFrame:
-    """The exceptions that changed, last_seen aside (see Reconciliation.seen_on)."""
+    """The exceptions that changed, last_seen aside (an open one's is its run's)."""
     changed = [pl.col(c).ne_missing(pl.col(f"was_{c}")) for c in MUTABLE if c != "last_seen"]
     return state.filter(~pl.col("is_new") & pl.any_horizontal(changed)).select("id", *MUTABLE)
 

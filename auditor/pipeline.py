@@ -193,7 +193,7 @@ def _store_audit(
         run_id = repository.insert_run(connection, audited.as_of, started, audited.source)
         with clock.stage("reconcile"):
             changes = reconcile(
-                repository.read_known(connection),
+                repository.read_known(connection, run_id),
                 audited.check_run.exceptions,
                 statuses,
                 examined,

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, case, func, insert, select, update
 
 from auditor.lifecycle import DETAILS, IDENTITY, KNOWN_SCHEMA, Reconciliation
-from auditor.store.bulk import insert_frame, update_by_id
+from auditor.store.bulk import insert_frame, read_frame, update_by_id
 from auditor.store.models import (
     CheckCount,
     HistoryEntry,
@@ -124,18 +124,40 @@ def write_run_details(
         insert_frame(connection, model.__table__, frame, run_id=run_id)  # type: ignore[arg-type]
 
 
-def read_known(connection: Connection) -> pl.DataFrame:
-    """Every stored exception, as lifecycle.reconcile needs it (KNOWN_SCHEMA)."""
-    columns = [EXCEPTIONS.c[name] for name in KNOWN_SCHEMA]
-    rows = connection.execute(select(*columns)).all()
-    return pl.DataFrame(rows, schema=KNOWN_SCHEMA, orient="row")
+def read_known(connection: Connection, before_run: int | None) -> pl.DataFrame:
+    """Every stored exception, as lifecycle.reconcile needs it (KNOWN_SCHEMA), as it
+    stood before run ``before_run`` (the run being reconciled, already recorded; None:
+    as the store stands): the open ones' last_seen is the latest successful run's
+    as-of date before it (see ``last_seen``)."""
+    columns = [
+        last_seen(before_run).label(name) if name == "last_seen" else EXCEPTIONS.c[name]
+        for name in KNOWN_SCHEMA
+    ]
+    return read_frame(connection, select(*columns), KNOWN_SCHEMA)
+
+
+def last_seen(before_run: int | None = None) -> ColumnElement[dt.date]:
+    """An exception's last_seen: the latest as-of date it was found failing.
+
+    An open exception was found by the latest successful run (open after a run means
+    found by it), so its last_seen is that run's as-of date, read from the run: the
+    column is not moved on every open exception every day (issue 11). The column holds
+    it once the exception is not open (resolved, record missing or unconfirmed: whatever
+    its check did, it stays). ``before_run``: the latest successful run before that one.
+    """
+    latest = select(func.max(Run.as_of)).where(Run.status == "succeeded")
+    if before_run is not None:
+        latest = latest.where(Run.id < before_run)
+    return case(
+        (EXCEPTIONS.c.status == "open", latest.scalar_subquery()), else_=EXCEPTIONS.c.last_seen
+    )
 
 
 def read_open(connection: Connection) -> pl.DataFrame:
     """Every open exception (OPEN_SCHEMA), oldest first."""
     columns = [_as_exception_id(name) for name in OPEN_SCHEMA]
     query = select(*columns).where(EXCEPTIONS.c.status == "open").order_by(EXCEPTIONS.c.id)
-    return pl.DataFrame(connection.execute(query).all(), schema=OPEN_SCHEMA, orient="row")
+    return read_frame(connection, query, OPEN_SCHEMA)
 
 
 def read_resolved(connection: Connection, after: dt.date, until: dt.date) -> pl.DataFrame:
@@ -146,7 +168,7 @@ def read_resolved(connection: Connection, after: dt.date, until: dt.date) -> pl.
         .where(EXCEPTIONS.c.status == "resolved", resolved_on > after, resolved_on <= until)
         .order_by(EXCEPTIONS.c.id)
     )
-    return pl.DataFrame(connection.execute(query).all(), schema=RESOLVED_SCHEMA, orient="row")
+    return read_frame(connection, query, RESOLVED_SCHEMA)
 
 
 def _as_exception_id(name: str) -> Any:
@@ -165,16 +187,8 @@ def write_changes(
         connection, EXCEPTIONS, changes.inserts, dispute_reason=None, triage_by=None, triage_at=None
     )
     update_by_id(connection, EXCEPTIONS, changes.updates)
-    _mark_seen(connection, changes.seen_on)
     insert_frame(connection, HISTORY, changes.history, at=at, run_id=run_id, person=None)
     insert_frame(connection, CheckCount.__table__, changes.counts, run_id=run_id)  # type: ignore[arg-type]
-
-
-def _mark_seen(connection: Connection, day: dt.date) -> None:
-    """last_seen = day for every open exception (open after a run = found by it), in
-    one statement: the everyday still-open exception costs no row sent from Python."""
-    stale = (EXCEPTIONS.c.status == "open") & (EXCEPTIONS.c.last_seen != day)
-    connection.execute(update(EXCEPTIONS).where(stale).values(last_seen=day))
 
 
 def now() -> dt.datetime:

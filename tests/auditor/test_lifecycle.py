@@ -100,11 +100,11 @@ def test_new_exceptions_are_numbered_from_next_id_in_identity_order() -> None:
     assert result.inserts.select("crn", "id").rows() == [("X000002", 100), ("X000003", 101)]
 
 
-def test_still_failing_with_the_same_details_only_moves_last_seen() -> None:
+def test_still_failing_with_the_same_details_writes_nothing() -> None:
     result = run(known=[stored()], found=[finding()])
 
-    # the store moves the last_seen of every open exception to seen_on, in one statement
-    assert result.updates.is_empty() and result.seen_on == D
+    # its last_seen is the run's as-of date, read from the run (repository.last_seen)
+    assert result.updates.is_empty() and result.inserts.is_empty()
     assert result.history.is_empty()
 
 
@@ -213,7 +213,7 @@ def test_a_snooze_expires_once_its_date_has_passed(until: dt.date, expired: bool
         after = updated(result)
         assert (after["triage"], after["snoozed_until"]) == ("none", None)
         assert events(result) == [("snooze_expired", None, None)]
-    else:  # still snoozed, still failing: nothing to write but last_seen (seen_on)
+    else:  # still snoozed, still failing: nothing to write
         assert result.updates.is_empty() and result.history.is_empty()
 
 

@@ -36,6 +36,7 @@ from sqlalchemy import Connection, FromClause, Select, func, select
 from auditor.calendar import working_days_after
 from auditor.store.directory import PERSONS, STAFF, TEAMS
 from auditor.store.models import HistoryEntry, Run
+from auditor.store.repository import last_seen
 from auditor.store.scope import EXCEPTIONS, Scope, visible, visible_teams
 from auditor.store.worklist.counts import Counts, counts
 from auditor.store.worklist.filters import (
@@ -191,7 +192,8 @@ def _select_rows(source: FromClause) -> Select[Any]:
     provider = func.coalesce(TEAMS.c.provider_code, PERSONS.c.provider_code)
     return (
         select(
-            *E,
+            *(column for column in E if column.name != "last_seen"),
+            last_seen().label("last_seen"),  # an open one's is its latest run's
             TRIAGE_VIEW,
             TEAMS.c.team_name,
             provider.label("provider_code"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from auditor.lifecycle import KNOWN_SCHEMA, reconcile
 from auditor.store import repository
 from auditor.store.database import Store
-from auditor.store.models import Reject
+from auditor.store.models import Reject, StoredException
 from auditor.store.triage import set_triage
 from checks.base import EXCEPTION_SCHEMA
 from tests.auditor.audits import REJECTS, TABLES, finding
@@ -24,8 +24,8 @@ NO_RECORDS = pl.LazyFrame(schema=dict.fromkeys(("check", "crn", "subject"), pl.S
 
 def test_an_empty_store_knows_nothing(store: Store) -> None:
     with store.reading() as connection:
-        assert repository.read_known(connection).schema == pl.Schema(KNOWN_SCHEMA)
-        assert repository.read_known(connection).is_empty()
+        assert repository.read_known(connection, None).schema == pl.Schema(KNOWN_SCHEMA)
+        assert repository.read_known(connection, None).is_empty()
         assert repository.next_exception_id(connection) == 1
         assert repository.latest_as_of(connection) is None
 
@@ -37,12 +37,17 @@ def test_written_changes_read_back_as_known_exceptions(store: Store) -> None:
     with store.writing(exclusive=True) as connection:
         run_id = repository.insert_run(connection, MON, STARTED, "extract")
         changes = reconcile(
-            repository.read_known(connection), found, {"rsr_missing": "ok"}, NO_RECORDS, MON, 1
+            repository.read_known(connection, run_id),
+            found,
+            {"rsr_missing": "ok"},
+            NO_RECORDS,
+            MON,
+            1,
         )
         repository.write_changes(connection, run_id, changes, STARTED)
 
     with store.reading() as connection:
-        known = repository.read_known(connection)
+        known = repository.read_known(connection, None)
         assert repository.next_exception_id(connection) == 3
     assert known.drop("first_seen", "last_seen").to_dicts() == [
         {"id": 1, **finding("X1", due_date=MON), "status": "open", "resolved_on": None,
@@ -52,27 +57,55 @@ def test_written_changes_read_back_as_known_exceptions(store: Store) -> None:
     ]  # fmt: skip
 
 
-def test_a_run_moves_last_seen_of_the_exceptions_it_found_and_no_other(store: Store) -> None:
-    def run(day: dt.date, *crns: str) -> None:
-        found = pl.DataFrame([finding(crn) for crn in crns], schema=EXCEPTION_SCHEMA)
-        with store.writing(exclusive=True) as connection:
-            run_id = repository.insert_run(connection, day, STARTED, "extract")
-            known = repository.read_known(connection)
-            changes = reconcile(
-                known, found, {"rsr_missing": "ok"}, NO_RECORDS, day, 1 + known.height
-            )
-            repository.write_changes(connection, run_id, changes, STARTED)
+def run_day(store: Store, day: dt.date, *crns: str, outcome: str = "ok") -> None:
+    """One run of rsr_missing as of ``day`` finding ``crns`` (its check ``outcome``)."""
+    found = pl.DataFrame([finding(crn) for crn in crns], schema=EXCEPTION_SCHEMA)
+    with store.writing(exclusive=True) as connection:
+        run_id = repository.insert_run(connection, day, STARTED, "extract")
+        known = repository.read_known(connection, run_id)
+        changes = reconcile(
+            known, found, {"rsr_missing": outcome}, NO_RECORDS, day, 1 + known.height
+        )
+        repository.write_changes(connection, run_id, changes, STARTED)
 
-    run(MON, "X1", "X2")
-    run(TUE, "X1", "X3")  # X1 still failing as it was: no update row, last_seen moves
 
+def last_seen(store: Store) -> list[tuple[str, str, dt.date, dt.date]]:
     with store.reading() as connection:
-        known = repository.read_known(connection).sort("crn")
-    assert known.select("crn", "status", "first_seen", "last_seen").rows() == [
+        known = repository.read_known(connection, None).sort("crn")
+    return known.select("crn", "status", "first_seen", "last_seen").rows()
+
+
+def test_a_run_moves_last_seen_of_the_exceptions_it_found_and_no_other(store: Store) -> None:
+    run_day(store, MON, "X1", "X2")
+    run_day(store, TUE, "X1", "X3")  # X1 still failing as it was: nothing written for it
+
+    assert last_seen(store) == [
         ("X1", "open", MON, TUE),
         ("X2", "record_missing", MON, MON),
         ("X3", "open", TUE, TUE),
     ]
+    with store.reading() as connection:
+        query = select(StoredException.last_seen).where(StoredException.crn == "X1")
+        assert connection.scalar(query) == MON  # not written again: its run gives TUE
+
+
+def test_an_errored_check_leaves_last_seen_where_it_was(store: Store) -> None:
+    run_day(store, MON, "X1", "X2")
+    run_day(store, TUE, "X1")
+    run_day(store, TUE + DAY, outcome="error")  # nothing known: not found, not resolved
+
+    assert last_seen(store) == [
+        ("X1", "unconfirmed", MON, TUE),
+        ("X2", "unconfirmed", MON, MON),
+    ]
+
+
+def test_an_exception_found_again_is_last_seen_on_that_run(store: Store) -> None:
+    run_day(store, MON, "X1")
+    run_day(store, TUE)  # record missing
+    run_day(store, TUE + DAY, "X1")
+
+    assert last_seen(store) == [("X1", "open", MON, TUE + DAY)]
 
 
 def test_the_latest_as_of_date_counts_only_successful_runs(store: Store) -> None:
@@ -114,7 +147,7 @@ def stored_exceptions(store: Store) -> None:
     for day, frame, outcomes, records in runs:
         with store.writing(exclusive=True) as connection:
             run_id = repository.insert_run(connection, day, STARTED, "extract")
-            known = repository.read_known(connection)
+            known = repository.read_known(connection, run_id)
             next_id = repository.next_exception_id(connection)
             changes = reconcile(known, frame, outcomes, records, day, next_id)
             repository.write_changes(connection, run_id, changes, STARTED)

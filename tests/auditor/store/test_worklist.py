@@ -341,6 +341,20 @@ def test_a_row_shows_working_days_open_and_calendar_days_overdue(
     assert (row["days_open"], row["days_overdue"]) == (days_open, days_overdue)
 
 
+def test_an_open_exceptions_last_seen_is_its_latest_runs_as_of(store: Store) -> None:
+    # the column of an open one is not moved each day: its run says when it was seen
+    put_exceptions(store, [
+        exception_row(1, status="open", last_seen=AS_OF - 9 * DAY),
+        exception_row(2, status="resolved", last_seen=AS_OF - 9 * DAY, resolved_on=AS_OF),
+    ])  # fmt: skip
+
+    rows = {row["id"]: row for row in every_row(store, EVERYTHING, ANY)}
+    with store.reading() as connection:
+        detail = exception_detail(connection, EVERYTHING, 1, AS_OF)
+    assert (rows[1]["last_seen"], rows[2]["last_seen"]) == (AS_OF, AS_OF - 9 * DAY)
+    assert detail is not None and detail["last_seen"] == AS_OF
+
+
 def test_the_detail_of_an_exception_outside_the_scope_is_none(store: Store, world: World) -> None:
     scope = Scope(teams=frozenset({"N01T01"}))
     inside = visible_ids(world, scope)
