@@ -1,17 +1,25 @@
 """Bulk writes of polars frames: one statement per table, never an ORM object per row.
 
 SQLite: an executemany of INSERT or UPDATE ... WHERE id = ? (inside the caller's
-transaction, so one commit). PostgreSQL: COPY, straight into the table for inserts,
-and into a temporary table for updates, applied by one UPDATE ... FROM.
+transaction, so one commit), of plain tuples: each value already as SQLAlchemy would
+bind it (dates as ISO text, converted by polars for a whole column at once; other
+typed values through the column type's own bind processor). PostgreSQL: COPY, straight
+into the table for inserts, and into a temporary table for updates, applied by one
+UPDATE ... FROM.
+
+Reads of many rows (``read_frame``): on PostgreSQL a COPY of the query's rows out as
+CSV, every value quoted (so a NULL, left unquoted, stays apart from an empty string),
+which polars parses; elsewhere the rows of the query.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Connection, Date, Table, bindparam, insert, update
 
 # Frame column -> store column, where the names differ.
 RENAMES = {"table": "table_name", "column": "column_name"}
@@ -26,8 +34,7 @@ def insert_frame(connection: Connection, table: Table, frame: pl.DataFrame, **sa
     if connection.dialect.name == "postgresql":
         _copy(connection, table.name, rows)
     else:
-        for chunk in rows.iter_slices(CHUNK_ROWS):
-            connection.execute(insert(table), chunk.to_dicts())
+        _execute_many(connection, table, insert(table), rows)
 
 
 def update_by_id(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
@@ -39,8 +46,56 @@ def update_by_id(connection: Connection, table: Table, frame: pl.DataFrame) -> N
         _copy_update(connection, table.name, rows)
     else:
         statement = update(table).where(table.c.id == bindparam("_id"))
-        for chunk in rows.rename({"id": "_id"}).iter_slices(CHUNK_ROWS):
-            connection.execute(statement, chunk.to_dicts())
+        _execute_many(connection, table, statement, rows.rename({"id": "_id"}))
+
+
+def _execute_many(connection: Connection, table: Table, statement: Any, rows: pl.DataFrame) -> None:
+    """One executemany of the statement (its parameters named as the frame's columns)
+    over the rows, each value bound as SQLAlchemy binds it."""
+    compiled = statement.compile(connection, column_keys=[c for c in rows.columns if c != "_id"])
+    order = list(compiled.positiontup)
+    bound = _bound(table, rows.select(order))
+    for chunk in bound.iter_slices(CHUNK_ROWS):
+        values = chunk.rows()
+        for index, process in _processors(connection, table, chunk).items():
+            values = [(*row[:index], process(row[index]), *row[index + 1 :]) for row in values]
+        connection.exec_driver_sql(compiled.string, values)  # type: ignore[arg-type]
+
+
+def _bound(table: Table, rows: pl.DataFrame) -> pl.DataFrame:
+    """Date columns as SQLite stores them: ISO text (SQLAlchemy's DATE format)."""
+    dates = [c for c, dtype in rows.schema.items() if dtype == pl.Date]
+    return rows.with_columns(pl.col(dates).cast(pl.String)) if dates else rows
+
+
+def _processors(connection: Connection, table: Table, rows: pl.DataFrame) -> dict[int, Any]:
+    """The bind processors of the columns polars has not already converted."""
+    found = {}
+    for index, name in enumerate(rows.columns):
+        column = table.c["id" if name == "_id" else name]
+        if rows.schema[name] == pl.String and isinstance(column.type, Date):
+            continue  # already ISO text (_bound)
+        process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        if process is not None:
+            found[index] = process
+    return found
+
+
+def read_frame(
+    connection: Connection, query: Any, schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
+    """The rows of a SELECT as a frame of ``schema`` (its columns in the query's order)."""
+    if connection.dialect.name != "postgresql":
+        return pl.DataFrame(connection.execute(query).all(), schema=schema, orient="row")
+    literal = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    buffer = io.BytesIO()
+    with cursor.copy(f"COPY ({literal}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)") as copy:
+        for block in copy:
+            buffer.write(block)
+    if not buffer.tell():
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(buffer.getvalue(), has_header=False, schema=schema)
 
 
 def _for_table(table: Table, frame: pl.DataFrame, same: Mapping[str, Any]) -> pl.DataFrame:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from sqlalchemy import Connection, Table, delete, select
 
-from auditor.store.bulk import insert_frame
+from auditor.store.bulk import insert_frame, read_frame
 from auditor.store.models import DirectoryPerson, DirectoryStaff, DirectoryTeam
 
 if TYPE_CHECKING:
@@ -56,9 +56,7 @@ def _persons_of(directory: Directory, found: pl.DataFrame) -> pl.DataFrame:
 
 def _write_persons(connection: Connection, persons: pl.DataFrame) -> None:
     """Insert the new persons and rewrite the changed ones; the rest cost nothing."""
-    stored = pl.DataFrame(
-        connection.execute(select(*PERSONS.c)).all(), schema=PERSON_SCHEMA, orient="row"
-    )
+    stored = read_frame(connection, select(*PERSONS.c), PERSON_SCHEMA)
     changed = persons.join(stored, on=list(PERSON_SCHEMA), how="anti", nulls_equal=True)
     if changed.is_empty():
         return
