@@ -214,6 +214,9 @@ class StoredException(Base):
     spo_staff_code: Mapped[str | None] = mapped_column(Code)
     status: Mapped[str] = mapped_column(String(16))
     first_seen: Mapped[dt.date] = mapped_column(Date)
+    # The latest as-of date it was found failing, once it is not open. An open one was
+    # found by the latest successful run: read its last_seen as that run's as-of date
+    # (repository.last_seen); this column is not moved on every open row each day.
     last_seen: Mapped[dt.date] = mapped_column(Date)
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
     reopen_count: Mapped[int] = mapped_column(Integer)
