@@ -37,7 +37,7 @@ def load_database(url: str, names: Sequence[str] = TABLE_NAMES) -> Extract:
     """Read every contract table (or those named) from a database (read-only) through
     SQLAlchemy."""
     parsed = _parsed(url)
-    shown = parsed.render_as_string(hide_password=True)
+    shown = shown_url(parsed)
     try:
         engine = sa.create_engine(_read_only(parsed))
     except (sa.exc.SQLAlchemyError, ImportError) as exc:
@@ -51,6 +51,11 @@ def load_database(url: str, names: Sequence[str] = TABLE_NAMES) -> Extract:
         raise ExtractError(f"database {shown}: {explained(exc)}. {STOPPED}") from None
     finally:
         engine.dispose()
+
+
+def shown_url(url: sa.URL) -> str:
+    """The URL as messages show it: the password hidden, or left out of the query."""
+    return url.difference_update_query(["password"]).render_as_string(hide_password=True)
 
 
 def _parsed(url: str) -> sa.URL:

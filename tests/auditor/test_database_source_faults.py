@@ -274,3 +274,11 @@ def test_a_user_who_may_not_connect_is_told_what_to_grant(
 
     assert f'permission denied for database "{database}"' in message, message
     assert "grant the URL's user CONNECT on the database, USAGE on its schema" in message
+
+
+def test_a_password_in_the_query_is_hidden_too() -> None:
+    port = free_port()
+    message = refusal(f"postgresql+psycopg://ann@127.0.0.1:{port}/x?password=s3cret&sslmode=prefer")
+
+    assert f"database postgresql+psycopg://ann@127.0.0.1:{port}/x?sslmode=prefer: " in message
+    assert "s3cret" not in message
