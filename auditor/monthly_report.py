@@ -7,8 +7,8 @@ own scope). Recipients who see the same scope share one rendering of the charts.
 email holds the trends page's figures for the month's runs (auditor/trend_figures.py),
 its charts as inline PNG images (auditor/charts.py), the headline numbers, the league
 table and the latest timeliness measures; notifiers/report.py sends it through the
-configured transport and the store's delivery ledger, at most once per recipient and
-month.
+configured transport and the store's delivery ledger, once per recipient and month
+(at least once, as the morning emails: one whose sending was cut off goes again).
 """
 
 from __future__ import annotations

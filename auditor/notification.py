@@ -100,8 +100,9 @@ def notify_stored_run(
     policy: RetryPolicy | None = None,
     sleep: Sleep = time.sleep,
 ) -> DeliveryReport:
-    """`auditor notify --run ID`: send what the ledger shows unsent or deferred (the
-    sent, rejected and unconfirmed stand); ``dry_run``: build them, send and record
+    """`auditor notify --run ID`: send what the ledger shows unsent, deferred or left
+    sending by a process that died (again, with its Message-ID: at least once); the
+    sent and rejected stand; ``dry_run``: build them, send and record
     nothing; ``to``: copies of every email to that address instead, the ledger untouched;
     ``resend``: the email(s) to that recipient's address, again, whatever the ledger says.
     The store's schema is brought up to date first, as `auditor run` does."""

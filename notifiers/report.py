@@ -5,7 +5,8 @@ one calendar month, over every provider.
 It goes through the configured transport and the delivery ledger like the morning
 emails (notifiers/delivery.py): its ledger rows belong to the month's last run, keyed
 ``report:YYYY-MM:<address>``, and an address already sent a month's report (under any
-run) is not sent it again, so each recipient gets it at most once a month.
+run) is not sent it again, so each recipient gets it once a month (at least once: one
+whose sending was cut off goes again, with its Message-ID, as notifiers/delivery.py says).
 """
 
 from __future__ import annotations

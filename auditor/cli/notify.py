@@ -38,8 +38,8 @@ ToOption = Annotated[
 ResendOption = Annotated[
     str | None,
     typer.Option("--resend", help="Send the email to this recipient's address again, whatever "
-                 "was recorded: after a refused address is fixed, or when an unconfirmed "
-                 "email did not arrive."),
+                 "was recorded: after a refused address is fixed, or when an email recorded "
+                 "as sent did not arrive."),
 ]  # fmt: skip
 
 
