@@ -9,7 +9,7 @@ UPDATE ... FROM.
 
 Reads of many rows (``read_frame``): on PostgreSQL a COPY of the query's rows out as
 CSV, every value quoted (so a NULL, left unquoted, stays apart from an empty string),
-which polars parses; elsewhere the rows of the query.
+which polars parses; on SQLite the driver's rows, dates parsed by polars.
 """
 
 from __future__ import annotations
@@ -85,8 +85,16 @@ def read_frame(
     connection: Connection, query: Any, schema: Mapping[str, pl.DataType]
 ) -> pl.DataFrame:
     """The rows of a SELECT as a frame of ``schema`` (its columns in the query's order)."""
-    if connection.dialect.name != "postgresql":
-        return pl.DataFrame(connection.execute(query).all(), schema=schema, orient="row")
+    if connection.dialect.name == "postgresql":
+        return _copy_out(connection, query, schema)
+    if connection.dialect.name == "sqlite":
+        return _sqlite_rows(connection, query, schema)
+    return pl.DataFrame(connection.execute(query).all(), schema=schema, orient="row")
+
+
+def _copy_out(
+    connection: Connection, query: Any, schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
     literal = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     buffer = io.BytesIO()
@@ -96,6 +104,21 @@ def read_frame(
     if not buffer.tell():
         return pl.DataFrame(schema=schema)
     return pl.read_csv(buffer.getvalue(), has_header=False, schema=schema)
+
+
+def _sqlite_rows(
+    connection: Connection, query: Any, schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
+    """The rows as SQLite gives them (dates as ISO text, which polars parses a column at
+    a time, rather than SQLAlchemy a value at a time)."""
+    compiled = query.compile(dialect=connection.dialect)
+    bound = compiled.construct_params()
+    parameters = tuple(bound[name] for name in compiled.positiontup)
+    rows = connection.exec_driver_sql(compiled.string, parameters).all()
+    dates = [name for name, dtype in schema.items() if dtype == pl.Date]
+    as_text = {name: pl.String() if name in dates else dtype for name, dtype in schema.items()}
+    frame = pl.DataFrame(rows, schema=as_text, orient="row")
+    return frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d"))
 
 
 def _for_table(table: Table, frame: pl.DataFrame, same: Mapping[str, Any]) -> pl.DataFrame:
