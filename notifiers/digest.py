@@ -222,10 +222,11 @@ def _rows_by_recipient(
         .select("key", *_GROUP_COLUMNS, *_ROW_COLUMNS)
         .collect()
     )
-    return {
-        str(key): [values[1:] for values in rows]
-        for key, rows in groupby(ordered.iter_rows(), key=itemgetter(0))
-    }
+    rows = ordered.drop("key").rows()  # sorted by key: each recipient's rows are a run
+    by_key, start = {}, 0
+    for key, count in ordered.group_by("key", maintain_order=True).len().iter_rows():
+        by_key[str(key)], start = rows[start : start + count], start + count
+    return by_key
 
 
 def _display_rows(inputs: DigestInput) -> pl.LazyFrame:

@@ -24,7 +24,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import Policy, default
 from email.utils import formatdate, make_msgid
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -90,19 +90,27 @@ def build_message(
     """
     message = Email()
     message["Subject"] = subject
-    message["From"] = from_address
+    message["From"] = _parsed("From", from_address)
     message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_address)
-    message["Date"] = formatdate(localtime=True)
+    message["Date"] = _parsed("Date", formatdate(localtime=True))
     message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    # RFC 3834: no out-of-office replies
+    message["Auto-Submitted"] = _parsed("Auto-Submitted", "auto-generated")
     for name, value in (headers or {}).items():
-        message[name] = value
+        message[name] = _parsed(name, value)
     for name, header in _HEADERS[:2]:  # MIME-Version, Content-Type: multipart/alternative
         message[name] = header
     message.attach(_text_part(text, "plain"))
     ascii_html = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
     message.attach(_text_part(ascii_html, "html"))
     return message
+
+
+@lru_cache(maxsize=256)
+def _parsed(name: str, value: str) -> Any:
+    """A header as EmailMessage stores it (parsed: a ValueError for a bad one), parsed
+    once for the many emails of a run that share it (their sender, date, run)."""
+    return default.header_store_parse(name, value)[1]
 
 
 def _text_part(body: str, subtype: str) -> Email:
