@@ -9,6 +9,7 @@ Run longer with HYPOTHESIS_PROFILE=long."""
 
 from __future__ import annotations
 
+import atexit
 import csv
 import datetime as dt
 import io
@@ -34,7 +35,11 @@ KINDS = (
 VALUES = st.sampled_from(["x", "-1", "0", "9999-99-99", "2026-02-30", "TRUE", "yes", "1e309",
                           "", " ", "NaN", "2026-11-25T25:00", "N07", "😀", "'=1+1"])  # fmt: skip
 
-_CLEAN = Path(tempfile.mkdtemp(prefix="hostile-csv-"))
+# every case's folder lives under one, removed when the tests end (a case Hypothesis
+# drops before its test body runs leaves its folder)
+_CASES = Path(tempfile.mkdtemp(prefix="hostile-csv-"))
+atexit.register(shutil.rmtree, _CASES, True)
+_CLEAN = _CASES / "clean"
 write_extract(example_tables(), _CLEAN, "csv")
 
 
@@ -101,7 +106,7 @@ def corrupt(path: Path, kind: str, draw: st.DrawFn) -> None:
 def hostile_extracts(draw: st.DrawFn) -> tuple[Path, str, str]:
     table = draw(st.sampled_from(TABLE_NAMES))
     kind = draw(st.sampled_from(KINDS))
-    folder = Path(tempfile.mkdtemp(prefix="hostile-"))
+    folder = Path(tempfile.mkdtemp(dir=_CASES))
     shutil.copytree(_CLEAN, folder, dirs_exist_ok=True)
     corrupt(folder / f"{table}.csv", kind, draw)
     return folder, table, kind

@@ -14,6 +14,7 @@ HYPOTHESIS_PROFILE=long.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import re
 import shutil
@@ -54,7 +55,11 @@ TEXTS = st.sampled_from(["x", "", " ", "-1", "1.5", "1e309", "NaN", "yes", "TRUE
                          "31/01/2026", "2026-02-30", "9999-12-31", "2026-11-25T25:00",
                          "2026-11-25T10:00:00+01:00", "😀", "N07"])  # fmt: skip
 
-_CLEAN = Path(tempfile.mkdtemp(prefix="hostile-parquet-"))
+# every case's folder lives under one, removed when the tests end (a case Hypothesis
+# drops before its test body runs leaves its folder)
+_CASES = Path(tempfile.mkdtemp(prefix="hostile-parquet-"))
+atexit.register(shutil.rmtree, _CASES, True)
+_CLEAN = _CASES / "clean"
 write_extract(example_tables(), _CLEAN, "parquet")
 
 
@@ -174,7 +179,7 @@ def hostile_extracts(draw: st.DrawFn) -> Case:
     table = draw(st.sampled_from(TABLE_NAMES))
     kind = draw(st.sampled_from(BYTES + SCHEMA + VALUES + FILES))
     column = draw(st.sampled_from(list(table_spec(table).polars_schema)))
-    folder = Path(tempfile.mkdtemp(prefix="hostile-"))
+    folder = Path(tempfile.mkdtemp(dir=_CASES))
     shutil.copytree(_CLEAN, folder, dirs_exist_ok=True)
     outcomes = corrupt(folder, table, kind, column, draw)
     return Case(table, kind, column, outcomes, folder)
