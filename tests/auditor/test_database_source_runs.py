@@ -25,6 +25,7 @@ from schemas.examples import example_tables
 from tests.auditor.cli.invoke import Invoke, cli_with
 from tests.auditor.processes import ROOT
 from tests.auditor.source_databases import (
+    POSTGRES_URL,
     execute,
     free_port,
     login_role,
@@ -83,6 +84,19 @@ def wrong_password(_folder: Path) -> Iterator[str]:
         yield f"postgresql+psycopg://ann@127.0.0.1:{port}/extract"
 
 
+@contextmanager
+def no_select_on_contacts(_folder: Path) -> Iterator[str]:
+    admin = sa.create_engine(POSTGRES_URL or "", isolation_level="AUTOCOMMIT")
+    try:
+        with login_role(admin) as role, postgres_database(admin) as source:
+            write_database(example_tables(), source)
+            execute(source, f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+                    f"REVOKE SELECT ON contacts FROM {role}")  # fmt: skip
+            yield make_url(source).set(username=role).render_as_string(False)
+    finally:
+        admin.dispose()
+
+
 FAULTS: dict[str, tuple[Fault, str]] = {
     "missing table": (missing_table, "missing table(s): documents. Give the contract's"),
     "text in an int column": (
@@ -91,10 +105,18 @@ FAULTS: dict[str, tuple[Fault, str]] = {
     ),
     "nothing listening": (nothing_listening, "check the host and port in [source] url"),
     "wrong password": (wrong_password, 'password authentication failed for user "ann"'),
+    "no SELECT on a table": (
+        no_select_on_contacts,
+        "(table contacts): cannot be read (permission denied for table contacts)",
+    ),
 }
+CASES = [
+    pytest.param(name, marks=needs_postgres if name == "no SELECT on a table" else [])
+    for name in FAULTS
+]
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("fault", CASES)
 def test_check_exits_2_with_the_message(cli: Invoke, tmp_path: Path, fault: str) -> None:
     make, said = FAULTS[fault]
     with make(tmp_path) as source:
@@ -105,7 +127,7 @@ def test_check_exits_2_with_the_message(cli: Invoke, tmp_path: Path, fault: str)
     assert "Traceback" not in output and SECRET not in output
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("fault", CASES)
 def test_a_run_exits_2_and_records_its_failure_and_nothing_else(
     cli: Invoke, tmp_path: Path, fault: str
 ) -> None:
