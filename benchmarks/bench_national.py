@@ -238,6 +238,9 @@ def main() -> None:
     parser.add_argument("--scale", type=Path, help="a 1,000,000-person extract (slow)")
     parser.add_argument("--skip-runs", action="store_true", help="no day-2 auditor run")
     parser.add_argument(
+        "--runs-only", action="store_true", help="only the day-2 auditor runs (quick pairs)"
+    )
+    parser.add_argument(
         "--code", type=Path, help="measure the Auditor checked out here instead (e.g. a "
         "`git worktree` of an older commit), for before-and-after figures on one machine"
     )  # fmt: skip
@@ -250,13 +253,14 @@ def main() -> None:
                      "--as-of", DAY_2.isoformat(), "--out", str(extract)])  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        figures = cli_figures(extract, args.runs, work)
-        figures.append(validation_figure(extract, args.runs))
+        figures = [] if args.runs_only else cli_figures(extract, args.runs, work)
+        if not args.runs_only:
+            figures.append(validation_figure(extract, args.runs))
         if not args.skip_runs:
             figures.append(sqlite_figure(extract, args.runs, work))
             if args.postgres:
                 figures.append(postgres_figure(extract, args.runs, work, args.postgres))
-        if args.scale:
+        if args.scale and not args.runs_only:
             figures += scale_figure(args.scale.resolve(), work, figures[2])
     print_table(figures)
 
