@@ -93,4 +93,6 @@ def _with_password(source: SourceSettings) -> str:
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    from auditor.sources.database import shown_url
+
+    return shown_url(make_url(url))

@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.audit import Audit, audit
 from auditor.config import Settings, SourceSettings
 from auditor.errors import AuditorError, RunRefused
 from auditor.lifecycle import COUNT_COLUMNS, reconcile
+from auditor.sources.database import shown_url
 from auditor.stopwatch import Stopwatch
 from auditor.store import repository
 from auditor.store.database import Store, open_store
@@ -110,12 +112,21 @@ def run_audit(
             result = _run(settings, as_of, opened, say, clock)
             with clock.stage("email"):
                 result = _notify(result, notifiers, say)
-            with opened.writing() as connection:
-                repository.write_run_stages(connection, result.run_id, clock.seconds)
+            _record_stages(opened, result.run_id, clock)
             return result
     finally:
         if store is None:
             opened.dispose()
+
+
+def _record_stages(store: Store, run_id: int, clock: Stopwatch) -> None:
+    """The stages' seconds, after the emails: the run is stored and its emails are
+    sent, so a store that fails now loses the timings only, with a warning."""
+    try:
+        with store.writing() as connection:
+            repository.write_run_stages(connection, run_id, clock.seconds)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("run %s is stored, but its stage timings could not be: %s", run_id, exc)
 
 
 def _refuse_going_back(store: Store, as_of: dt.date) -> None:
@@ -261,6 +272,9 @@ def _notify(result: RunResult, notifiers: Sequence[Notifier], say: Progress) -> 
         say(f"notifying: {name}")
         try:
             lines.extend(notifier(result) or ())
+        except AuditorError as exc:  # told, with what to do: no traceback
+            log.error("notifier %s failed after run %s: %s", name, result.run_id, exc)
+            errors.append(f"{name}: {exc}")
         except Exception as exc:  # the run's data is committed: report, never undo
             log.exception("notifier %s failed after run %s", name, result.run_id)
             errors.append(f"{name}: {exc}")
@@ -273,5 +287,5 @@ def _notify(result: RunResult, notifiers: Sequence[Notifier], say: Progress) -> 
 def source_name(source: SourceSettings) -> str:
     """Where the extract comes from, without a password."""
     if source.url:
-        return make_url(source.url).render_as_string(hide_password=True)
+        return shown_url(make_url(source.url))
     return str(source.extract_dir) if source.extract_dir else "(no source configured)"

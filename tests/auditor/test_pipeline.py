@@ -10,17 +10,19 @@ from typing import Any
 import polars as pl
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 import auditor.audit
 import auditor.pipeline
 from auditor.audit import Audit
-from auditor.config import Settings, parse_settings
+from auditor.config import Settings, SourceSettings, parse_settings
 from auditor.errors import ExtractError, RunRefused
-from auditor.pipeline import RunResult, run_audit
+from auditor.pipeline import RunResult, run_audit, source_name
 from auditor.sources import write_extract
 from auditor.stopwatch import STAGES as STAGE_NAMES
 from auditor.store import repository
 from auditor.store.database import Store
+from auditor.store.faults import StoreFault
 from auditor.store.models import HistoryEntry, Run, RunStage, StoredException
 from schemas.examples import example_tables
 from tests.auditor.audits import CHECK, fake_audit, finding
@@ -325,3 +327,49 @@ def test_a_failed_run_records_the_stages_it_reached(
         run_audit(settings, MON, store=store)
 
     assert set(stage_seconds(store, 1)) == {"load", "validate"}
+
+
+def test_a_store_failing_after_the_emails_loses_only_the_stage_timings(
+    settings: Settings,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def gone(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("INSERT INTO run_stages", {}, Exception("server closed"))
+
+    monkeypatch.setattr(repository, "write_run_stages", gone)
+    result = run_audit(settings, dt.date(2026, 11, 25), store=store)
+
+    assert exceptions(store) and stage_seconds(store, result.run_id) == {}
+    assert "is stored, but its stage timings could not be" in caplog.text
+
+
+def test_the_source_named_on_a_run_never_shows_a_password_even_in_the_query() -> None:
+    url = "postgresql+psycopg://reader:SENTINEL-1@db.example/ndelius?password=SENTINEL-2"
+
+    shown = source_name(SourceSettings(url=url))
+
+    assert "SENTINEL" not in shown and "db.example/ndelius" in shown
+
+
+def test_a_notifier_that_says_what_went_wrong_is_logged_without_a_traceback(
+    settings: Settings,
+    store: Store,
+    audits: dict[dt.date, Audit],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    audits[MON] = fake_audit(MON, [finding("X1")])
+
+    def told(_result: RunResult) -> None:
+        raise StoreFault("the store x is full: no space. Free space, then run again.")
+
+    result = run_audit(settings, MON, store=store, notifiers=[told])
+
+    assert result.notify_errors == (
+        "told: the store x is full: no space. Free space, then run again.",
+    )
+    (record,) = [
+        r for r in caplog.records if r.name == "auditor.pipeline" and r.levelname == "ERROR"
+    ]
+    assert "the store x is full" in record.getMessage() and record.exc_info is None
