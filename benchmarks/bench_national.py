@@ -1,7 +1,7 @@
 """Every figure of issue 11 in one table: the national daily run, as whole processes.
 
     .venv/bin/python benchmarks/bench_national.py [--extract /tmp/x250] [--runs 5]
-        [--postgres URL] [--scale /tmp/x1m]
+        [--postgres URL] [--scale /tmp/x1m] [--code DIR] [--runs-only]
 
 --extract is a 250,000-person extract (made first if the folder does not exist:
 `auditor generate --persons 250000 --seed 1 --as-of 2026-11-25 --format parquet`).
@@ -16,6 +16,9 @@ load average (1 min) beside it, since the machine is shared:
   AUDITOR_TEST_POSTGRES_URL) on PostgreSQL: day 1 fills a store once, and each day-2
   run starts from a copy of it (a file copy; a database made from it as a template);
 - with --scale DIR (a 1,000,000-person extract; slow), one `auditor check` on it.
+
+--runs-only measures the day-2 runs alone; with --code DIR (an older checkout) it gives
+the "before" of a before-and-after pair on one machine.
 
 The DuckDB peer is not part of Auditor: its figures are the issue's (8.6 s, 2.5 GB).
 """
