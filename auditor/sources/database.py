@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
 from auditor.errors import ExtractError
+from auditor.keepalives import with_keepalives
 from auditor.sources.extract import (
     BUNDLED,
     STOPPED,
@@ -39,7 +40,7 @@ def load_database(url: str, names: Sequence[str] = TABLE_NAMES) -> Extract:
     parsed = _parsed(url)
     shown = shown_url(parsed)
     try:
-        engine = sa.create_engine(_read_only(parsed))
+        engine = sa.create_engine(with_keepalives(_read_only(parsed)))
     except (sa.exc.SQLAlchemyError, ImportError) as exc:
         raise ExtractError(f"database {shown}: {_no_driver(parsed, exc)}. {STOPPED}") from None
     try:

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
 from auditor.config import StoreSettings, secret
+from auditor.keepalives import with_keepalives
 from auditor.store import faults, lock, migrations
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
@@ -81,7 +82,7 @@ def store_url(settings: StoreSettings) -> URL:
 def store_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(with_keepalives(url), pool_pre_ping=True)
 
 
 def _sqlite_engine(url: URL) -> Engine:
