@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from auditor.store.bulk import insert_frame, read_frame, update_by_id
 from auditor.store.database import Store
 from auditor.store.models import HistoryEntry, Run, StoredException
 
-EXCEPTIONS = StoredException.__table__
+EXCEPTIONS: Table = StoredException.__table__  # type: ignore[assignment]
+HISTORY: Table = HistoryEntry.__table__  # type: ignore[assignment]
+RUNS: Table = Run.__table__  # type: ignore[assignment]
 AT = dt.datetime(2026, 1, 5, 6, 30, 15, 123456, tzinfo=dt.UTC)
 DAY = dt.date(2026, 1, 5)
 ODD_TEXT = ["", None, 'a "quoted", comma', "two\nlines\r\nend", "Ó Súilleabháin – ‏x", "NULL"]
@@ -91,10 +93,10 @@ def test_a_read_of_no_rows_is_an_empty_frame_of_the_schema(store: Store) -> None
 def test_a_timestamp_and_a_run_id_shared_by_every_row(store: Store) -> None:
     run = {"as_of": DAY, "started_at": AT, "finished_at": AT, "source": "x", "status": "succeeded"}
     with store.writing() as connection:
-        run_id = connection.scalar(Run.__table__.insert().values(run).returning(Run.id))
+        run_id = connection.scalar(RUNS.insert().values(run).returning(Run.id))
         insert_frame(connection, EXCEPTIONS, exceptions())
         history = pl.DataFrame({"exception_id": [1, 2], "what": ["opened", "opened"]})
-        insert_frame(connection, HistoryEntry.__table__, history, at=AT, run_id=run_id)
+        insert_frame(connection, HISTORY, history, at=AT, run_id=run_id)
 
     with store.reading() as connection:
         rows = connection.execute(select(HistoryEntry.at, HistoryEntry.run_id)).all()
