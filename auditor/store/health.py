@@ -10,6 +10,7 @@ on an index.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,42 +56,44 @@ def figures(connection: Connection) -> Figures:
     latest = latest_run(connection)
     succeeded = latest_run(connection, succeeded=True)
     run_id = latest.id if latest else None
+    succeeded_id = succeeded.id if succeeded else None
     tables = _grouped(connection, RunTable.table_name, run_id, RunTable.run_id,
                       func.sum(RunTable.rows_rejected), func.sum(RunTable.rows_read))  # fmt: skip
     return Figures(
         latest=latest,
         latest_succeeded=succeeded,
-        stage_seconds={
-            k: float(v[0])
-            for k, v in _grouped(
-                connection, RunStage.stage, run_id, RunStage.run_id, func.sum(RunStage.seconds)
-            ).items()
-        },  # fmt: skip
-        check_seconds={
-            k: float(v[0])
-            for k, v in _grouped(
-                connection, RunCheck.check, run_id, RunCheck.run_id, func.sum(RunCheck.seconds)
-            ).items()
-        },  # fmt: skip
-        open_by_check={
-            k: int(v[0])
-            for k, v in _grouped(
-                connection,
-                CheckCount.check,
-                succeeded.id if succeeded else None,
-                CheckCount.run_id,
-                func.sum(CheckCount.open),
-            ).items()
-        },  # fmt: skip
+        stage_seconds=_one(
+            connection, RunStage.stage, run_id, RunStage.run_id, func.sum(RunStage.seconds), float
+        ),  # fmt: skip
+        check_seconds=_one(
+            connection, RunCheck.check, run_id, RunCheck.run_id, func.sum(RunCheck.seconds), float
+        ),  # fmt: skip
+        open_by_check=_one(
+            connection,
+            CheckCount.check,
+            succeeded_id,
+            CheckCount.run_id,
+            func.sum(CheckCount.open),
+            int,
+        ),  # fmt: skip
         rejected_by_table={k: int(v[0]) for k, v in tables.items()},
         read_by_table={k: int(v[1]) for k, v in tables.items()},
-        emails_by_status={
-            k: int(v[0])
-            for k, v in _grouped(
-                connection, Notification.status, run_id, Notification.run_id, func.count()
-            ).items()
-        },  # fmt: skip
+        emails_by_status=_one(
+            connection, Notification.status, run_id, Notification.run_id, func.count(), int
+        ),  # fmt: skip
     )
+
+
+def _one(
+    connection: Connection,
+    key: Any,
+    run_id: int | None,
+    run_column: Any,
+    value: Any,
+    kind: Callable[[Any], Any],
+) -> dict[str, Any]:
+    """``_grouped`` of one value, as ``kind``."""
+    return {k: kind(v[0]) for k, v in _grouped(connection, key, run_id, run_column, value).items()}
 
 
 def _grouped(
