@@ -38,8 +38,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from auditor.config import ScheduleSettings, Settings
-from auditor.errors import AuditorError, ConfigError
+from auditor.errors import AuditorError, ConfigError, RunRefused
 from auditor.pipeline import Notifier, run_audit
+from auditor.store.repository import RunRecord
 
 log = logging.getLogger(__name__)
 
@@ -188,18 +189,8 @@ def _already_run(settings: Settings, as_of: dt.date) -> bool:
     of `auditor serve` on one store, the first to fire runs the day's audit (the run lock
     refuses the others meanwhile) and the later ones find it done. `auditor run` by hand
     may still run a day again."""
-    from auditor.store import repository
-    from auditor.store.database import open_store
-
-    store = open_store(settings.store)
-    try:
-        with store.reading() as connection:
-            latest = repository.latest_as_of(connection)
-    except Exception:  # no store yet, or none reachable: let the run say why
-        return False
-    finally:
-        store.dispose()
-    return latest is not None and latest >= as_of
+    latest = _latest_run(settings)
+    return latest is not None and latest.as_of >= as_of
 
 
 def resume_delivery(settings: Settings) -> None:
@@ -213,6 +204,9 @@ def resume_delivery(settings: Settings) -> None:
         return
     try:
         report = notify_stored_run(settings, run_id)
+    except RunRefused as exc:  # another instance is running or emailing: its work
+        log.info("run %s: emails not resumed here: %s", run_id, exc)
+        return
     except AuditorError as exc:
         log.error("run %s: emails not resumed: %s", run_id, exc)
         return
@@ -225,6 +219,13 @@ def resume_delivery(settings: Settings) -> None:
 
 def _run_of(settings: Settings, as_of: dt.date) -> int | None:
     """The latest successful run, if it is as of ``as_of``."""
+    run = _latest_run(settings)
+    return run.id if run is not None and run.as_of == as_of else None
+
+
+def _latest_run(settings: Settings) -> RunRecord | None:
+    """The latest successful run's record; None when there is none, or no store yet or
+    none reachable (the run, if one is due, says why)."""
     from auditor.store import repository
     from auditor.store.database import open_store
 
@@ -232,12 +233,11 @@ def _run_of(settings: Settings, as_of: dt.date) -> int | None:
     try:
         with store.reading() as connection:
             run_id = repository.latest_run_id(connection)
-            run = None if run_id is None else repository.read_run(connection, run_id)
-    except Exception:  # no store yet, or none reachable: nothing to resume
+            return None if run_id is None else repository.read_run(connection, run_id)
+    except Exception:
         return None
     finally:
         store.dispose()
-    return run.id if run is not None and run.as_of == as_of else None
 
 
 def _prune(settings: Settings) -> None:

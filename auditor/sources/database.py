@@ -4,7 +4,6 @@ what to do about it."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from auditor.sources.extract import (
     refuse_unclear_names,
     require_columns,
     typed,
+    with_close_matches,
 )
 from auditor.sources.faults import explained
 from schemas import TABLE_NAMES, TableSpec, table_spec
@@ -109,12 +109,9 @@ def _require_tables(present: set[str], shown: str, names: Sequence[str]) -> None
     missing = [n for n in names if n not in present and n not in BUNDLED_REFERENCE_TABLES]
     if not missing:
         return
-    hints = []
-    for name in missing:
-        close = difflib.get_close_matches(name, sorted(present), n=1, cutoff=0.8)
-        hints.append(f"{name} (found '{close[0]}')" if close else name)
     raise ExtractError(
-        f"database {shown}: missing table(s): {', '.join(hints)}. Give the contract's tables "
+        f"database {shown}: missing table(s): {with_close_matches(missing, sorted(present))}. Give "
+        "the contract's tables "
         f"under its names, in the schema the URL's user reads by default. {STOPPED}"
     )
 

@@ -4,7 +4,7 @@ checked conversion of a table's source columns to the contract's types."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -69,17 +69,24 @@ def plan(
     return steps
 
 
+def with_close_matches(missing: Sequence[str], present: Iterable[str]) -> str:
+    """The missing names, each with the present name it is closest to (a misspelling,
+    another letter case), for a message."""
+    found = list(present)
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, found, n=1, cutoff=0.8)
+        hints.append(f"{name} (found '{close[0]}')" if close else name)
+    return ", ".join(hints)
+
+
 def require_columns(schema: Mapping[str, pl.DataType], spec: TableSpec, place: Place) -> None:
     missing = [c for c in spec.required_columns if c not in schema]
     if not missing:
         return
-    hints = []
-    for name in missing:
-        close = difflib.get_close_matches(name, list(schema), n=1, cutoff=0.8)
-        hints.append(f"{name} (found '{close[0]}')" if close else name)
     raise ExtractError(
-        f"{place}: missing required column(s): {', '.join(hints)}. Add them (empty values "
-        f"are allowed only where the contract allows nulls). {STOPPED}"
+        f"{place}: missing required column(s): {with_close_matches(missing, schema)}. Add "
+        f"them (empty values are allowed only where the contract allows nulls). {STOPPED}"
     )
 
 
